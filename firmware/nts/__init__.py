@@ -1,0 +1,1 @@
+# mpnts: Network Time Security (RFC 8915) client for MicroPython.

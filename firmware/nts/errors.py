@@ -1,0 +1,84 @@
+# Typed errors for everything mpnts parses, verifies or negotiates. Callers catch
+# NTSError; tests assert the precise subclass. Messages never contain key material.
+
+
+class NTSError(Exception):
+    pass
+
+
+class ParseError(NTSError):
+    """Malformed, truncated, oversized or duplicated input."""
+
+
+class AuthError(NTSError):
+    """An AEAD tag, MAC or Finished check failed."""
+
+
+class SignatureError(NTSError):
+    """A public-key signature did not verify (or its key/encoding is unusable)."""
+
+
+class KEError(NTSError):
+    """NTS-KE response violates RFC 8915 section 4."""
+
+
+class KEErrorRecord(KEError):
+    """The server sent an Error record (RFC 8915 4.1.3); `code` is its value."""
+
+    def __init__(self, code):
+        KEError.__init__(self, "NTS-KE error record %d" % code)
+        self.code = code
+
+
+class KEWarningRecord(KEError):
+    """The server sent a Warning record (RFC 8915 4.1.4); `code` is its value."""
+
+    def __init__(self, code):
+        KEError.__init__(self, "NTS-KE warning record %d" % code)
+        self.code = code
+
+
+class NTPError(NTSError):
+    """An NTP response is not a valid answer to our request."""
+
+
+class KissOfDeath(NTPError):
+    """Kiss-o'-Death (RFC 5905 7.4); `code` is the 4-byte ASCII kiss code."""
+
+    def __init__(self, code):
+        NTPError.__init__(self, "kiss-o'-death %s" % code.decode("ascii", "replace")
+                          if isinstance(code, bytes) else code)
+        self.code = code
+
+
+class TLSError(NTSError):
+    """TLS 1.3 handshake or record-layer failure."""
+
+
+class TLSAlert(TLSError):
+    """The peer sent an alert; `description` is the RFC 8446 6.2 code."""
+
+    def __init__(self, level, description):
+        TLSError.__init__(self, "TLS alert %d/%d" % (level, description))
+        self.level = level
+        self.description = description
+
+
+class CertError(TLSError):
+    """The server certificate chain is not acceptable."""
+
+
+class NetError(NTSError):
+    """Connection refused, reset, or the peer took too long."""
+
+
+class ConfigError(NTSError):
+    """Invalid configuration; `field` names the offending setting."""
+
+    def __init__(self, field, message):
+        NTSError.__init__(self, "%s: %s" % (field, message))
+        self.field = field
+
+
+class StateError(NTSError):
+    """Persisted state is missing, corrupt or from another configuration."""

@@ -1,0 +1,53 @@
+"""`make test`: the whole suite on both interpreters, then one summary.
+
+1. CPython: pytest over host_tests/ (portable tests + CPython-only tests).
+2. MicroPython unix port, default heap, viper kernels on (64-bit port).
+3. MicroPython unix port, small heap (ESP32 without PSRAM), plain twins only.
+"""
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SMALL_HEAP = os.environ.get("SMALL_HEAP", "100000")
+
+
+def run(label, cmd, pattern):
+    print("\n=== %s: %s" % (label, " ".join(cmd)), flush=True)
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    last = ""
+    for line in p.stdout:
+        sys.stdout.write(line)
+        if re.search(pattern, line):
+            last = line
+    rc = p.wait()
+    nums = dict((k, int(v)) for v, k in re.findall(r"(\d+) (passed|failed|skipped|error)", last))
+    return label, rc, nums
+
+
+def main():
+    py = sys.executable
+    runs = [
+        run("CPython (pytest)", [py, "-m", "pytest", "-q", "host_tests"], r"\d+ passed"),
+        run("MicroPython (default heap, viper on)",
+            [py, "host_tests/run_micropython.py"], r"^micropython heap"),
+        run("MicroPython (heap %s B, plain twins)" % SMALL_HEAP,
+            [py, "host_tests/run_micropython.py", "--heap", SMALL_HEAP, "--env", "NTS_VIPER=0"],
+            r"^micropython heap"),
+    ]
+    print("\n=== summary")
+    passed = failed = 0
+    for label, rc, nums in runs:
+        f = nums.get("failed", 0) + nums.get("error", 0) + (1 if rc and not nums.get("failed") else 0)
+        print("%-44s %5d passed, %d failed, %d skipped"
+              % (label + ":", nums.get("passed", 0), f, nums.get("skipped", 0)))
+        passed += nums.get("passed", 0)
+        failed += f
+    print("total: %d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
