@@ -152,7 +152,8 @@ def _sign(builder, key, hash_name, pss):
         if hash_name is None:
             hash_name = "sha384" if key.curve.name == "secp384r1" else "sha256"
         return builder.sign(key, _HASHES[hash_name](), ecdsa_deterministic=True)
-    h = _HASHES[hash_name or "sha256"]()
+    hash_name = hash_name or "sha256"
+    h = _HASHES[hash_name]()
     if pss:
         return builder.sign(key, h, rsa_padding=padding.PSS(
             mgf=padding.MGF1(_HASHES[hash_name]()), salt_length=padding.PSS.DIGEST_LENGTH))
