@@ -14,6 +14,10 @@ class AuthError(NTSError):
     """An AEAD tag, MAC or Finished check failed."""
 
 
+class AlgorithmError(NTSError):
+    """Unknown algorithm id, or a key/nonce/block of the wrong size for the algorithm."""
+
+
 class SignatureError(NTSError):
     """A public-key signature did not verify (or its key/encoding is unusable)."""
 
