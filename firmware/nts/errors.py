@@ -69,7 +69,15 @@ class TLSAlert(TLSError):
 
 
 class CertError(TLSError):
-    """The server certificate chain is not acceptable."""
+    """The server certificate chain is not acceptable; `reason` is one of REASONS."""
+
+    REASONS = ("malformed", "unsupported_algorithm", "unknown_critical", "untrusted",
+               "bad_signature", "name_mismatch", "not_ca", "bad_usage", "path_too_long",
+               "expired", "not_yet_valid")
+
+    def __init__(self, message, reason="malformed"):
+        TLSError.__init__(self, "%s: %s" % (reason, message))
+        self.reason = reason
 
 
 class NetError(NTSError):
