@@ -94,3 +94,7 @@ class ConfigError(NTSError):
 
 class StateError(NTSError):
     """Persisted state is missing, corrupt or from another configuration."""
+
+
+class ClockError(NTSError):
+    """A clock cannot represent or accept a time, or its hardware did not answer."""
