@@ -30,7 +30,7 @@ class KEErrorRecord(KEError):
     """The server sent an Error record (RFC 8915 4.1.3); `code` is its value."""
 
     def __init__(self, code):
-        KEError.__init__(self, "NTS-KE error record %d" % code)
+        super().__init__("NTS-KE error record %d" % code)
         self.code = code
 
 
@@ -38,7 +38,7 @@ class KEWarningRecord(KEError):
     """The server sent a Warning record (RFC 8915 4.1.4); `code` is its value."""
 
     def __init__(self, code):
-        KEError.__init__(self, "NTS-KE warning record %d" % code)
+        super().__init__("NTS-KE warning record %d" % code)
         self.code = code
 
 
@@ -50,8 +50,11 @@ class KissOfDeath(NTPError):
     """Kiss-o'-Death (RFC 5905 7.4); `code` is the 4-byte ASCII kiss code."""
 
     def __init__(self, code):
-        NTPError.__init__(self, "kiss-o'-death %s" % code.decode("ascii", "replace")
-                          if isinstance(code, bytes) else code)
+        # Kiss codes come off the wire: show non-printable bytes as "?" (MicroPython's
+        # decode has no "replace" and would raise UnicodeError).
+        super().__init__("kiss-o'-death %s" % ("".join(chr(c) if 32 <= c < 127 else "?"
+                                                       for c in code)
+                                               if isinstance(code, bytes) else code))
         self.code = code
 
 
@@ -63,7 +66,7 @@ class TLSAlert(TLSError):
     """The peer sent an alert; `description` is the RFC 8446 6.2 code."""
 
     def __init__(self, level, description):
-        TLSError.__init__(self, "TLS alert %d/%d" % (level, description))
+        super().__init__("TLS alert %d/%d" % (level, description))
         self.level = level
         self.description = description
 
@@ -76,7 +79,7 @@ class CertError(TLSError):
                "expired", "not_yet_valid")
 
     def __init__(self, message, reason="malformed"):
-        TLSError.__init__(self, "%s: %s" % (reason, message))
+        super().__init__("%s: %s" % (reason, message))
         self.reason = reason
 
 
@@ -88,7 +91,7 @@ class ConfigError(NTSError):
     """Invalid configuration; `field` names the offending setting."""
 
     def __init__(self, field, message):
-        NTSError.__init__(self, "%s: %s" % (field, message))
+        super().__init__("%s: %s" % (field, message))
         self.field = field
 
 
