@@ -251,6 +251,10 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
                                                    ExtendedKeyUsageOID.CLIENT_AUTH]),
                             critical=False))
+        b = (b.add_extension(x509.SubjectKeyIdentifier.from_public_key(ikey.public_key()),
+                             critical=False)
+             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                 issuer_key.public_key()), critical=False))
         cert = _sign(b, issuer_key, hash_name, pss)
         inter_ders.append(_der(cert))
         issuer_name, issuer_key = iname, ikey
@@ -272,7 +276,9 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
          .not_valid_before(_ts(nb)).not_valid_after(_ts(na))
          .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
          .add_extension(_leaf_usage(leaf_bad_key_usage), critical=True)
-         .add_extension(x509.ExtendedKeyUsage(eku), critical=False))
+         .add_extension(x509.ExtendedKeyUsage(eku), critical=False)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+             issuer_key.public_key()), critical=False))
     if san:
         b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
     if unknown_critical:

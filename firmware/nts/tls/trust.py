@@ -1,0 +1,311 @@
+# Trust anchors in named groups and NTS-KE server chain validation (RFC 5280 section 6,
+# reduced to what a TLS server chain needs; hostname per RFC 6125).
+#
+# Groups: the OCPP time white paper gives each server a group of root CAs (RootCAs,
+# e.g. "legalTimeCA": for the PTB servers just ISRG Root X1) instead of the web PKI.
+# An anchor is matched by subject name AND public key, so a look-alike root with the same
+# name is untrusted. An anchor may also be an intermediate or a pinned self-signed server
+# certificate: whatever the group holds is trusted as is.
+#
+# Time (CertTimePolicy): with a trusted clock every certificate in the path must satisfy
+# notBefore <= now <= notAfter. A board that has just booted may not know the time;
+# NoCertTimeCheckAfterReboot (chrony: nocerttimecheck) then allows ONE sync without the
+# date check. Even then any certificate whose notAfter lies before `floor` (firmware
+# build time, or the last time we trusted, persisted) is refused: the true time is known
+# to be later than the floor, so such a certificate has certainly expired, and a replayed
+# long-expired certificate with a leaked key can never pass.
+from micropython import const
+
+from nts.crypto import signature
+from nts.errors import CertError, ConfigError, SignatureError
+from nts.tls import pem, x509
+
+MAX_PATH = const(5)       # certificates from leaf to anchor, anchor included
+MAX_CHAIN = const(8)      # certificates a server may send
+MIN_RSA_BITS = const(2048)
+
+# rsa_pss_rsae_* (rsaEncryption key) -> rsa_pss_pss_* (id-RSASSA-PSS key), RFC 8446 4.2.3.
+_PSS_KEY_SCHEME = {0x0804: 0x0809, 0x0805: 0x080A, 0x0806: 0x080B}
+
+
+class CertTimePolicy:
+    """How certificate dates are checked (see the module comment).
+
+    now      current unix seconds (ignored when not trusted)
+    trusted  whether `now` comes from a clock we trust
+    floor    unix seconds the true time is known to be after (build time / last good
+             time); used when the clock is not trusted
+    """
+
+    def __init__(self, now, trusted=True, floor=0):
+        self.now = now
+        self.trusted = trusted
+        self.floor = floor
+
+    def check(self, cert):
+        if self.trusted:
+            if self.now < cert.not_before:
+                raise CertError("%s not valid before %d" % (_label(cert), cert.not_before),
+                                "not_yet_valid")
+            if self.now > cert.not_after:
+                raise CertError("%s expired at %d" % (_label(cert), cert.not_after), "expired")
+        elif cert.not_after < self.floor:
+            raise CertError("%s expired at %d, before the time floor %d"
+                            % (_label(cert), cert.not_after, self.floor), "expired")
+
+
+class TrustStore:
+    """Trust anchors by group name. Only subject, key and dates of an anchor are kept."""
+
+    def __init__(self):
+        self._groups = {}
+
+    def add(self, group, der_bytes):
+        cert = x509.parse(der_bytes)
+        if cert.key is None:
+            raise CertError("anchor %s has an unsupported key" % _label(cert),
+                            "unsupported_algorithm")
+        cert.der = cert.tbs = cert.signature = None  # anchors need no signature data
+        self._groups.setdefault(group, []).append(cert)
+        return cert
+
+    def add_pem(self, group, pem_text):
+        """Add every certificate of a PEM text; return how many."""
+        n = 0
+        for der_bytes in pem.certificates(pem_text):
+            self.add(group, der_bytes)
+            n += 1
+        return n
+
+    def load(self, group, path):
+        """Add the certificates of a PEM or DER file; return how many."""
+        with open(path, "rb") as f:
+            data = f.read()
+        if b"-----BEGIN" in data:
+            return self.add_pem(group, data)
+        self.add(group, data)
+        return 1
+
+    def anchors(self, group):
+        return self._groups.get(group, [])
+
+    def groups(self):
+        return list(self._groups)
+
+
+def verify_chain(chain, hostname, store, group, policy):
+    """Validate a server's Certificate message; return the leaf's public key tuple.
+
+    chain: DER certificates, leaf first, then the rest in any order (RFC 8446 4.4.2.2
+    lets servers send extra or unordered CA certificates). The path is built by
+    issuer/subject name, at most MAX_PATH long, and must end at an anchor of `group`.
+    Cheap checks (names, constraints, usage, dates) run before any signature.
+    Every refusal is a CertError with a `reason` from CertError.REASONS.
+    """
+    anchors = store.anchors(group)
+    if not anchors:
+        raise ConfigError("RootCAs", "no trust anchors in group %r" % group)
+    if not chain:
+        raise CertError("server sent no certificate", "untrusted")
+    if len(chain) > MAX_CHAIN:
+        raise CertError("server sent %d certificates" % len(chain), "path_too_long")
+    certs = [x509.parse(d) for d in chain]
+    leaf = certs[0]
+    _check_leaf(leaf, hostname)
+    policy.check(leaf)
+    path, anchor_candidates = _build_path(certs, anchors, policy)
+    for i in range(len(path) - 1):
+        _verify_signature(path[i], path[i + 1].key, path[i + 1])
+    top = path[-1]
+    if anchor_candidates:
+        _verify_against_anchors(top, anchor_candidates)
+    return leaf.key
+
+
+def _check_leaf(leaf, hostname):
+    if not matches_hostname(leaf, hostname):
+        raise CertError("%s is not valid for %s" % (_label(leaf), hostname), "name_mismatch")
+    if leaf.key_usage is not None and not leaf.key_usage & x509.KU_DIGITAL_SIGNATURE:
+        raise CertError("leaf keyUsage lacks digitalSignature", "bad_usage")
+    if leaf.eku is not None and x509.SERVER_AUTH not in leaf.eku:
+        raise CertError("leaf extendedKeyUsage lacks serverAuth", "bad_usage")
+
+
+def _is_anchor(cert, anchors):
+    for a in anchors:
+        if a.subject == cert.subject and a.key == cert.key:
+            return True
+    return False
+
+
+def _build_path(certs, anchors, policy):
+    """Return (path, anchors to check the top's signature with). The path runs from the
+    leaf up; it ends either at a cert that is itself an anchor (second item empty) or at
+    a cert whose issuer names one or more anchors."""
+    path = [certs[0]]
+    unused = certs[1:]
+    while True:
+        cur = path[-1]
+        if _is_anchor(cur, anchors):
+            return path, []
+        named = [a for a in anchors if _issued_by(cur, a)]
+        if named:
+            # Every candidate is an acceptable issuer only if it is a usable CA.
+            usable = []
+            for a in named:
+                policy.check(a)
+                _check_issuer(a, len(path) - 1)
+                usable.append(a)
+            if len(path) + 1 > MAX_PATH:
+                raise CertError("path longer than %d" % MAX_PATH, "path_too_long")
+            return path, usable
+        issuer = None
+        for c in unused:
+            if _issued_by(cur, c):
+                issuer = c
+                break
+        if issuer is None:
+            raise CertError("no trusted issuer for %s" % _label(cur), "untrusted")
+        if len(path) + 1 >= MAX_PATH:
+            raise CertError("path longer than %d" % MAX_PATH, "path_too_long")
+        unused.remove(issuer)
+        if issuer.subject == issuer.issuer and not _is_anchor(issuer, anchors):
+            raise CertError("self-signed %s is not a trust anchor" % _label(issuer),
+                            "untrusted")
+        policy.check(issuer)
+        _check_issuer(issuer, len(path) - 1)
+        path.append(issuer)
+
+
+def _issued_by(cert, issuer):
+    """Name chaining (RFC 5280 6.1.4 (a)), narrowed by key identifiers when both exist."""
+    if issuer.subject != cert.issuer:
+        return False
+    return cert.aki is None or issuer.ski is None or cert.aki == issuer.ski
+
+
+def _check_issuer(cert, cas_below):
+    """RFC 5280 6.1.4 (k), (l), (n): an issuer must be a CA, allowed to sign
+    certificates, with `cas_below` intermediates under it within its pathLenConstraint.
+    A v1 certificate (no extensions) is accepted as CA only as an anchor, where the
+    caller configured it on purpose."""
+    if cert.ca is False or (cert.ca is None and cert.version == 3):
+        raise CertError("%s is not a CA" % _label(cert), "not_ca")
+    if cert.key_usage is not None and not cert.key_usage & x509.KU_KEY_CERT_SIGN:
+        raise CertError("%s keyUsage lacks keyCertSign" % _label(cert), "bad_usage")
+    if cert.pathlen is not None and cas_below > cert.pathlen:
+        raise CertError("%s allows %d CAs below it, path has %d"
+                        % (_label(cert), cert.pathlen, cas_below), "path_too_long")
+
+
+def _verify_against_anchors(cert, anchors):
+    err = None
+    for a in anchors:
+        try:
+            _verify_signature(cert, a.key, a)
+            return
+        except CertError as e:
+            err = e
+    raise err
+
+
+def _verify_signature(cert, key, issuer):
+    scheme = cert.sig_scheme
+    if scheme is None or key is None:
+        raise CertError("%s: unsupported signature or issuer key" % _label(cert),
+                        "unsupported_algorithm")
+    kind = key[0]
+    if kind != "ec" and len(bin(key[1])) - 2 < MIN_RSA_BITS:
+        raise CertError("%s: RSA key under %d bits" % (_label(issuer), MIN_RSA_BITS),
+                        "unsupported_algorithm")
+    if kind == "rsa-pss":
+        scheme = _PSS_KEY_SCHEME.get(scheme, scheme)
+    try:
+        # In X.509 the ECDSA algorithm names only the hash; the issuer key's curve is
+        # the curve (P-384 CAs signing with ecdsa-with-SHA256 are legal).
+        signature.verify(scheme, key, cert.tbs, cert.signature, curve_must_match=False)
+    except SignatureError as e:
+        raise CertError("%s: signature by %s does not verify (%s)"
+                        % (_label(cert), _label(issuer), e), "bad_signature")
+    except ImportError:  # a board build without nts.crypto.ec (RSA-only manifest)
+        raise CertError("%s: no ECDSA support in this build" % _label(cert),
+                        "unsupported_algorithm")
+
+
+def _label(cert):
+    cn = cert.common_name()
+    return repr(cn) if cn is not None else "certificate"
+
+
+def matches_hostname(cert, hostname):
+    """RFC 6125 matching against subjectAltName only (no CN fallback).
+
+    An IP address (v4 dotted quad, or v6) matches iPAddress entries only. A DNS name
+    matches a dNSName exactly (case-insensitive, trailing dot ignored) or a wildcard
+    pattern "*.rest" where `*` is the whole leftmost label, stands for exactly one
+    non-empty label, and the pattern has at least 3 labels (never "*.com")."""
+    ip = ip_bytes(hostname)
+    if ip is not None:
+        return ip in cert.ip_addresses
+    host = hostname.lower()
+    if host.endswith("."):
+        host = host[:-1]
+    if not host or ".." in host or "*" in host:
+        return False
+    for pattern in cert.dns_names:
+        if pattern.endswith("."):
+            pattern = pattern[:-1]
+        if pattern == host:
+            return True
+        if pattern.startswith("*.") and "*" not in pattern[1:] \
+                and pattern.count(".") >= 2:
+            dot = host.find(".")
+            if dot > 0 and host[dot:] == pattern[1:]:
+                return True
+    return False
+
+
+def ip_bytes(host):
+    """The 4 or 16 address bytes if host is an IPv4 or IPv6 literal, else None."""
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if ":" in host:
+        return _ipv6(host)
+    parts = host.split(".")
+    if len(parts) != 4:
+        return None
+    out = bytearray()
+    for p in parts:
+        if not p or len(p) > 3 or not p.isdigit() or int(p) > 255:
+            return None
+        out.append(int(p))
+    return bytes(out)
+
+
+def _ipv6(host):
+    if host.count("::") > 1:
+        return None
+    if "::" in host:
+        head, tail = host.split("::")
+        head = head.split(":") if head else []
+        tail = tail.split(":") if tail else []
+        if len(head) + len(tail) > 7:
+            return None
+        groups = head + ["0"] * (8 - len(head) - len(tail)) + tail
+    else:
+        groups = host.split(":")
+        if len(groups) != 8:
+            return None
+    out = bytearray()
+    for g in groups:
+        if not 1 <= len(g) <= 4:
+            return None
+        v = 0
+        for ch in g:
+            d = "0123456789abcdef".find(ch.lower())
+            if d < 0:
+                return None
+            v = v * 16 + d
+        out.append(v >> 8)
+        out.append(v & 0xFF)
+    return bytes(out)
