@@ -1,0 +1,73 @@
+"""The AEAD algorithms NTS negotiates (RFC 8915 5.1), in the wire layout of RFC 8915 5.6.
+
+    encrypt(alg_id, key, nonce, plaintext, ad) -> bytes
+    decrypt(alg_id, key, nonce, ciphertext, ad) -> plaintext   # AuthError on any mismatch
+    key_length(alg_id) -> int
+
+AEAD_AES_SIV_CMAC_256 (15, RFC 5297): 32-byte key, nonce >= 1 byte (NTS uses 16), output
+is the 16-byte synthetic IV followed by the ciphertext; S2V runs over [ad, nonce,
+plaintext]. AEAD_AES_128_GCM_SIV (30, RFC 8452): 16-byte key, 12-byte nonce, output is
+ciphertext followed by the 16-byte tag. Both match the `cryptography` package's AESSIV
+(with associated_data=[ad, nonce]) and AESGCMSIV byte for byte.
+Unknown ids and wrong key or nonce sizes raise AlgorithmError.
+"""
+from micropython import const
+
+from nts.crypto import ct
+from nts.crypto.siv import SIV
+from nts.errors import AlgorithmError, AuthError
+
+AEAD_AES_SIV_CMAC_256 = const(15)
+AEAD_AES_128_GCM_SIV = const(30)
+
+_TAG = const(16)
+_KEYS = {AEAD_AES_SIV_CMAC_256: 32, AEAD_AES_128_GCM_SIV: 16}
+
+# An NTS client alternates between its C2S and S2C keys: keeping the last two SIV
+# objects means the key schedules and CMAC subkeys are computed once per key.
+_siv_cache = []
+
+
+def key_length(alg_id):
+    n = _KEYS.get(alg_id)
+    if n is None:
+        raise AlgorithmError("unsupported AEAD algorithm %r" % (alg_id,))
+    return n
+
+
+def _siv(key):
+    for k, s in _siv_cache:
+        if ct.equal(k, key):
+            return s
+    s = SIV(key)
+    _siv_cache.insert(0, (bytes(key), s))
+    del _siv_cache[2:]
+    return s
+
+
+def _check(alg_id, key, nonce):
+    if len(key) != key_length(alg_id):
+        raise AlgorithmError("AEAD %d needs a %d-byte key" % (alg_id, _KEYS[alg_id]))
+    if alg_id == AEAD_AES_SIV_CMAC_256:
+        if not nonce:
+            raise AlgorithmError("AES-SIV needs a non-empty nonce")
+    elif len(nonce) != 12:
+        raise AlgorithmError("AES-GCM-SIV needs a 12-byte nonce")
+
+
+def encrypt(alg_id, key, nonce, plaintext, ad):
+    _check(alg_id, key, nonce)
+    if alg_id == AEAD_AES_SIV_CMAC_256:
+        return _siv(key).encrypt(plaintext, (ad, nonce))
+    from nts.crypto import gcmsiv
+    return gcmsiv.encrypt(key, nonce, plaintext, ad)
+
+
+def decrypt(alg_id, key, nonce, ciphertext, ad):
+    _check(alg_id, key, nonce)
+    if len(ciphertext) < _TAG:
+        raise AuthError("AEAD input shorter than its tag")
+    if alg_id == AEAD_AES_SIV_CMAC_256:
+        return _siv(key).decrypt(ciphertext, (ad, nonce))
+    from nts.crypto import gcmsiv
+    return gcmsiv.decrypt(key, nonce, ciphertext, ad)
