@@ -154,7 +154,9 @@ class ReferenceServer:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             stream = _TLSStream(sock, self._context(f["tls12"]), f, self._stop)
             if not stream.handshake():
-                info["result"] = "stalled"
+                self._event("ke", result="stalled", faults=info["faults"])
+                info = None
+                stream.idle()
                 return
             alpn = stream.conn.get_alpn_proto_negotiated()
             info["alpn"] = alpn
@@ -175,7 +177,8 @@ class ReferenceServer:
         except (SSL.Error, OSError, c.ProtocolError) as e:
             info["result"] = "error: %s" % (e,)
         finally:
-            self._event("ke", **info)
+            if info is not None:
+                self._event("ke", **info)
             try:
                 sock.close()
             except OSError:
@@ -378,7 +381,6 @@ class _TLSStream:
                 if out and self.faults["stall_after_server_hello"]:
                     n = 5 + struct.unpack(">H", out[3:5])[0]
                     self.sock.sendall(out[:n])
-                    self.stop.wait(max(0.0, self.deadline - time.monotonic()))
                     return False
                 if out:
                     self.sock.sendall(out)
@@ -386,6 +388,16 @@ class _TLSStream:
             except (SSL.Error, ValueError) as e:   # ValueError: from _select_alpn
                 self.sock.sendall(self._pending())   # the alert, if any
                 raise OSError("handshake failed: %s" % (e,))
+
+    def idle(self):
+        """Say nothing until the peer gives up (closes) or our deadline passes."""
+        while not self.stop.is_set() and time.monotonic() < self.deadline:
+            self.sock.settimeout(0.2)
+            try:
+                if not self.sock.recv(_CHUNK):
+                    return
+            except socket.timeout:
+                continue
 
     def recv_message(self):
         buf = b""
