@@ -21,7 +21,7 @@ def main():
     for name in names:
         mod = importlib.import_module("host_tests.vectorgen." + name)
         path = os.path.join(OUT, name + ".jsonl")
-        tmp = path + ".tmp"
+        tmp = "%s.%d.tmp" % (path, os.getpid())  # concurrent runs must not share it
         n = 0
         with open(tmp, "w") as f:
             for case in mod.cases():
