@@ -1,0 +1,334 @@
+# The sync configuration, named as the OCPP time white paper names it (see
+# shared/WHITEPAPER.md): one NTPClientController per server, one NTPClientGroupController
+# per group (`legal`: billing time, `local`: load management), and the ClockCtrlr
+# threshold. A board stores the dict form (JSON); the OCPP layer writes it, through
+# Config.set_variable for 2.x SetVariables (OCPP 1.6 keys map onto the same variables).
+#
+#   {"servers": [{"Instance": "ptb1", "ServerURL": "ptbtime1.ptb.de", ...}, ...],
+#    "groups": {"legal": {"MinServers": 2, "Clients": ["ptb1", "ptb2"], ...}},
+#    "clock": {"StepThreshold": 0.128, "TimeAdjustmentReportingThreshold": 5}}
+#
+# Everything is validated up front into a new object: an invalid value raises
+# ConfigError naming the field (e.g. `servers[2].ServerPort`) and nothing is applied.
+# Values are JSON-typed (ints, numbers, bools, strings, lists); turning OCPP's string
+# values into these types is the OCPP layer's job. Unknown variables are errors, so a
+# typo cannot silently leave a default in force.
+import hashlib
+from nts.errors import ConfigError
+
+MODE_NTS = "NTSv4"
+MODE_NTP = "NTPv4"
+MODE_NTP_TLS = "NTPv4TLS"      # NTPv4 inside TLS to a Smart Meter Gateway
+MODES = (MODE_NTS, MODE_NTP, MODE_NTP_TLS)
+
+# RFC 8915 AEAD identifiers (IANA "AEAD Algorithms" registry).
+AEAD_IDS = {"AES-SIV-CMAC-256": 15, "AES-128-GCM-SIV": 30}
+
+GROUPS = ("legal", "local")
+# RAM per server (cookies, filter samples) is the limit on a board; tunable.
+MAX_SERVERS = 16
+
+# Field kinds: (name, kind, default, lo, hi). "int"/"num" are range-checked, "str" is
+# length-checked (lo..hi chars), "host" is a DNS name or IP literal, "list" is a list of
+# strings (a comma-separated string is accepted, as OCPP list variables are).
+# Decisions (not fixed by the white paper) are marked (*).
+SERVER_FIELDS = (
+    ("Instance", "str", None, 1, 50),            # (*) default "ntp<index+1>"
+    ("ServerURL", "host", None, 1, 253),
+    ("ServerPort", "int", 123, 1, 65535),
+    ("Mode", "str", MODE_NTS, 1, 16),
+    ("DelayAsymmetry", "num", 0, -10000, 10000),     # ms: outbound minus return delay
+    ("DelayVarAsymmetry", "num", 0, 0, 10000),       # ms (*) added to the dispersion
+    ("Priority", "int", 0, 0, 255),
+    ("MinInterval", "int", 30, 1, 604800),           # s
+    ("MaxInterval", "int", 3600, 1, 604800),         # s
+    ("Preflight", "int", 60, 0, 604800),             # s idle before a warm-up packet; 0 = off
+    ("ErrorLogging", "int", 5, 0, 65535),            # 0 = never log
+    ("NTSKEServerURL", "host", "", 0, 253),          # "" = ServerURL
+    ("NTSKEServerPort", "int", 4460, 1, 65535),
+    ("RootCAs", "str", "", 0, 50),                   # certificate group; "" = default set
+    ("NoCertTimeCheckAfterReboot", "bool", False, 0, 0),
+    ("MinRefresh", "int", 86400, 60, 31536000),      # s (*) NTS-KE re-key window
+    ("MaxRefresh", "int", 172800, 60, 31536000),     # s (*)
+    ("AEADAlgorithm", "list", ["AES-SIV-CMAC-256"], 1, 2),   # preference order
+    ("SignedResponses", "bool", False, 0, 0),
+)
+
+GROUP_FIELDS = (
+    ("Clients", "list", None, 0, MAX_SERVERS),       # (*) default: every server
+    ("MinServers", "int", 1, 1, 255),
+    ("MaxDeviation", "num", 60, 0.001, 86400),       # s
+    ("ErrorLogging", "int", 5, 0, 65535),
+    ("MaxErrors", "int", 10, 0, 65535),              # 0 = never disable legal features
+    ("AllowNTPv4", "bool", None, 0, 0),              # (*) mpnts: legal False, local True
+)
+
+CLOCK_FIELDS = (
+    ("StepThreshold", "num", 0.128, 0, 86400),       # s: RFC 5905 STEPT; slew below
+    ("TimeAdjustmentReportingThreshold", "num", 5, 0, 86400),   # s: SettingSystemTime
+)
+
+_HOST_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:_[]%"
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check(path, kind, value, lo, hi):
+    """Validated (normalized) value of one field, or ConfigError naming `path`."""
+    if kind == "int":
+        if not _is_int(value):
+            raise ConfigError(path, "must be an integer")
+        if not lo <= value <= hi:
+            raise ConfigError(path, "must be in %d..%d" % (lo, hi))
+        return value
+    if kind == "num":
+        if not (_is_int(value) or isinstance(value, float)):
+            raise ConfigError(path, "must be a number")
+        if not lo <= value <= hi:       # also rejects NaN (all comparisons false)
+            raise ConfigError(path, "must be in %s..%s" % (lo, hi))
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(path, "must be true or false")
+        return value
+    if kind == "list":
+        if isinstance(value, str):
+            value = [s.strip() for s in value.split(",")] if value.strip() else []
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(path, "must be a list of strings")
+        out = []
+        for item in value:
+            if not isinstance(item, str) or not item:
+                raise ConfigError(path, "entries must be non-empty strings")
+            if item in out:
+                raise ConfigError(path, "duplicate entry %s" % item)
+            out.append(item)
+        if not lo <= len(out) <= hi:
+            raise ConfigError(path, "must have %d..%d entries" % (lo, hi))
+        return out
+    # "str" and "host"
+    if not isinstance(value, str):
+        raise ConfigError(path, "must be a string")
+    if not lo <= len(value) <= hi:
+        raise ConfigError(path, "length must be %d..%d" % (lo, hi))
+    if kind == "host":
+        for c in value:
+            if c not in _HOST_CHARS:
+                raise ConfigError(path, "not a host name or IP address")
+    return value
+
+
+def _fields(path, src, spec):
+    """Validate dict `src` against `spec`; returns a new dict with defaults filled in."""
+    if not isinstance(src, dict):
+        raise ConfigError(path, "must be an object")
+    known = [f[0] for f in spec]
+    for key in src:
+        if key not in known:
+            raise ConfigError("%s.%s" % (path, key), "unknown variable")
+    out = {}
+    for name, kind, default, lo, hi in spec:
+        if name in src:
+            out[name] = _check("%s.%s" % (path, name), kind, src[name], lo, hi)
+        elif isinstance(default, list):
+            out[name] = list(default)
+        else:
+            out[name] = default
+    return out
+
+
+class ServerConfig:
+    """One NTPClientController instance. Variables are attributes, named as in OCPP."""
+
+    def __init__(self, fields):
+        for k in fields:
+            setattr(self, k, fields[k])
+
+    def ke_host(self):
+        return self.NTSKEServerURL or self.ServerURL
+
+    def aead_ids(self):
+        """AEADAlgorithm as RFC 8915 identifiers, in preference order."""
+        return [AEAD_IDS[n] for n in self.AEADAlgorithm]
+
+    def to_dict(self):
+        d = {}
+        for f in SERVER_FIELDS:
+            v = getattr(self, f[0])
+            d[f[0]] = list(v) if isinstance(v, list) else v
+        return d
+
+    def __repr__(self):
+        return "<ServerConfig %s %s %s:%d>" % (self.Instance, self.Mode, self.ServerURL,
+                                               self.ServerPort)
+
+
+class GroupConfig:
+    """One NTPClientGroupController instance (`legal` or `local`)."""
+
+    def __init__(self, name, fields):
+        self.name = name
+        for k in fields:
+            setattr(self, k, fields[k])
+
+    def to_dict(self):
+        d = {}
+        for f in GROUP_FIELDS:
+            v = getattr(self, f[0])
+            d[f[0]] = list(v) if isinstance(v, list) else v
+        return d
+
+    def __repr__(self):
+        return "<GroupConfig %s min=%d clients=%s>" % (self.name, self.MinServers,
+                                                       ",".join(self.Clients))
+
+
+def _server(i, src):
+    path = "servers[%d]" % i
+    if isinstance(src, dict) and "ServerURL" not in src:
+        raise ConfigError(path + ".ServerURL", "required")
+    f = _fields(path, src, SERVER_FIELDS)
+    if f["Instance"] is None:
+        f["Instance"] = "ntp%d" % (i + 1)
+    if f["Mode"] not in MODES:
+        raise ConfigError(path + ".Mode", "must be one of " + ", ".join(MODES))
+    if f["MinInterval"] > f["MaxInterval"]:
+        raise ConfigError(path + ".MinInterval", "must not exceed MaxInterval")
+    if f["MinRefresh"] > f["MaxRefresh"]:
+        raise ConfigError(path + ".MinRefresh", "must not exceed MaxRefresh")
+    for name in f["AEADAlgorithm"]:
+        if name not in AEAD_IDS:
+            raise ConfigError(path + ".AEADAlgorithm",
+                              "unknown algorithm %s (known: %s)" % (name, ", ".join(sorted(AEAD_IDS))))
+    return ServerConfig(f)
+
+
+class Config:
+    """A validated configuration; build with Config.from_dict (or Config.default)."""
+
+    def __init__(self, servers, groups, clock):
+        self.servers = servers      # list of ServerConfig, in configured order
+        self.groups = groups        # {"legal": GroupConfig, ...}
+        self.clock = clock          # {"StepThreshold": s, "TimeAdjustmentReportingThreshold": s}
+
+    @staticmethod
+    def from_dict(d):
+        if not isinstance(d, dict):
+            raise ConfigError("config", "must be an object")
+        for key in d:
+            if key not in ("servers", "groups", "clock"):
+                raise ConfigError(key, "unknown section")
+        raw_servers = d.get("servers")
+        if not isinstance(raw_servers, (list, tuple)) or not raw_servers:
+            raise ConfigError("servers", "at least one server is required")
+        if len(raw_servers) > MAX_SERVERS:
+            raise ConfigError("servers", "at most %d servers" % MAX_SERVERS)
+        servers = []
+        by_name = {}
+        for i, src in enumerate(raw_servers):
+            s = _server(i, src)
+            if s.Instance in by_name:
+                raise ConfigError("servers[%d].Instance" % i, "duplicate instance %s" % s.Instance)
+            by_name[s.Instance] = i
+            servers.append(s)
+
+        raw_groups = d.get("groups", {"legal": {}})
+        if not isinstance(raw_groups, dict) or not raw_groups:
+            raise ConfigError("groups", "must name at least one of: " + ", ".join(GROUPS))
+        groups = {}
+        member = [False] * len(servers)
+        for gname in GROUPS:
+            if gname not in raw_groups:
+                continue
+            path = "groups." + gname
+            f = _fields(path, raw_groups[gname], GROUP_FIELDS)
+            if f["Clients"] is None:
+                f["Clients"] = [s.Instance for s in servers]
+            if f["AllowNTPv4"] is None:
+                f["AllowNTPv4"] = gname == "local"
+            for c in f["Clients"]:
+                if c not in by_name:
+                    raise ConfigError(path + ".Clients", "no server with Instance %s" % c)
+                i = by_name[c]
+                member[i] = True
+                if servers[i].Mode == MODE_NTP and not f["AllowNTPv4"]:
+                    raise ConfigError("servers[%d].Mode" % i,
+                                      "plain NTPv4 is not allowed in group %s" % gname)
+            if f["MinServers"] > len(f["Clients"]):
+                raise ConfigError(path + ".MinServers",
+                                  "exceeds the group's %d clients" % len(f["Clients"]))
+            groups[gname] = GroupConfig(gname, f)
+        for gname in raw_groups:
+            if gname not in GROUPS:
+                raise ConfigError("groups." + str(gname), "unknown group (legal or local)")
+        for i, used in enumerate(member):
+            if not used:
+                raise ConfigError("servers[%d].Instance" % i, "server is in no group")
+
+        clock = _fields("clock", d.get("clock", {}), CLOCK_FIELDS)
+        return Config(servers, groups, clock)
+
+    @staticmethod
+    def default(urls):
+        """A legal-group config for the given server host names, all defaults."""
+        return Config.from_dict({"servers": [{"ServerURL": u} for u in urls]})
+
+    def to_dict(self):
+        return {"servers": [s.to_dict() for s in self.servers],
+                "groups": dict((n, g.to_dict()) for n, g in self.groups.items()),
+                "clock": dict(self.clock)}
+
+    def server(self, instance):
+        for s in self.servers:
+            if s.Instance == instance:
+                return s
+        raise KeyError(instance)
+
+    def group_servers(self, group):
+        """The ServerConfig objects of a group, in the group's Clients order."""
+        return [self.server(c) for c in self.groups[group].Clients]
+
+    def set_variable(self, component, instance, variable, value):
+        """A new Config with one OCPP variable changed (SetVariables): component is
+        "NTPClientController" (instance = server Instance), "NTPClientGroupController"
+        (instance = group) or "ClockCtrlr" (instance ignored). Self is left unchanged."""
+        d = self.to_dict()
+        if component == "NTPClientController":
+            for s in d["servers"]:
+                if s["Instance"] == instance:
+                    s[variable] = value
+                    break
+            else:
+                raise ConfigError("servers", "no server with Instance %s" % instance)
+        elif component == "NTPClientGroupController":
+            if instance not in GROUPS:
+                raise ConfigError("groups." + str(instance), "unknown group (legal or local)")
+            d["groups"].setdefault(instance, {})[variable] = value
+        elif component == "ClockCtrlr":
+            d["clock"][variable] = value
+        else:
+            raise ConfigError(str(component), "unknown component")
+        return Config.from_dict(d)
+
+    def digest(self):
+        """16 bytes identifying this configuration (binds persisted state to it)."""
+        return hashlib.sha256(canonical(self.to_dict()).encode()).digest()[:16]
+
+
+def canonical(v):
+    """Deterministic JSON-like text (sorted keys): MicroPython's json has no sort_keys."""
+    if isinstance(v, dict):
+        return "{" + ",".join("%s:%s" % (canonical(k), canonical(v[k])) for k in sorted(v)) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ",".join(canonical(x) for x in v) + "]"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
