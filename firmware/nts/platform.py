@@ -34,3 +34,20 @@ def viper_enabled():
     if flag is not None:
         return flag == "1"
     return sys.maxsize > 0x7FFFFFFF
+
+
+# Monotonic ticks for timeouts and timing (time.ticks_* on MicroPython; wrap-safe there,
+# so always subtract with ticks_diff).
+try:
+    from time import ticks_diff, ticks_ms, ticks_us
+except ImportError:
+    import time as _time
+
+    def ticks_ms():
+        return int(_time.monotonic() * 1000)
+
+    def ticks_us():
+        return int(_time.perf_counter() * 1000000)
+
+    def ticks_diff(a, b):
+        return a - b
