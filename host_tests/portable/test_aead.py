@@ -133,3 +133,10 @@ def test_key_cache_keeps_keys_apart():
     outs = [aead.encrypt(SIV, k, NTS_NONCE, b"x", b"") for k in (k1, k2, k3, k1, k2)]
     assert outs[0] == outs[3] and outs[1] == outs[4]
     assert len(set(outs[:3])) == 3
+
+
+def test_power_on_selftest():
+    import nts.selftest
+    done = nts.selftest.run()
+    for name in ("aes128", "aes256", "cmac", "aes-siv", "hmac-sha256", "hkdf-sha256"):
+        assert name in done

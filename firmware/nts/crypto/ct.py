@@ -3,9 +3,10 @@
 
 
 def equal(a, b):
-    if len(a) != len(b):
+    n = len(a)
+    if n != len(b):
         return False
     r = 0
-    for x, y in zip(a, b):
-        r |= x ^ y
+    for i in range(n):  # indexing, not zip(): zip allocates a tuple per byte on MicroPython
+        r |= a[i] ^ b[i]
     return r == 0
