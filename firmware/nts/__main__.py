@@ -1,0 +1,20 @@
+# Command line, the same on the host and on a board's REPL:
+#   micropython -m nts <command> [options]      (python -m nts with PYTHONPATH=firmware)
+# Each command lives in its own module with main(argv) -> exit status, imported only
+# when used, so a board manifest can leave commands out.
+import sys
+
+COMMANDS = {
+    "ke": "nts.cli_ke",      # one NTS-KE session with mpnts's TLS 1.3
+}
+
+
+def main(argv):
+    if not argv or argv[0] not in COMMANDS:
+        print("usage: nts {%s} [options]" % ",".join(sorted(COMMANDS)))
+        return 2
+    module = __import__(COMMANDS[argv[0]], None, None, ["main"])
+    return module.main(argv[1:])
+
+
+sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,53 @@
+# One NTS-KE session (RFC 8915 section 4) over mpnts's own TLS 1.3: connect, send the
+# request right after the handshake, verify the server's certificates while it answers,
+# read the response up to End of Message, export the NTS keys.
+#
+# Order matters (issue 4, speed): nothing from the session (response, cookies, keys) is
+# read or derived before authenticate() has accepted the chain and the CertificateVerify
+# signature; if it fails, the stream is closed and everything is dropped.
+from nts import ke
+from nts.errors import KEError
+from nts.platform import ticks_diff, ticks_ms
+from nts.tls import trust
+from nts.tls.stream import TLSStream
+
+
+class KEStats:
+    """Timing of one session: ke_ms (TCP connect until End of Message received) and
+    critical_us (client compute from the ServerHello until our Finished and request)."""
+
+    def __init__(self, ke_ms, critical_us):
+        self.ke_ms = ke_ms
+        self.critical_us = critical_us
+
+
+def chain_verifier(server_name, store, group, policy):
+    """verify_chain(chain) for TLSClient: trust.verify_chain bound to one server."""
+    def verify(chain):
+        return trust.verify_chain(chain, server_name, store, group, policy)
+    return verify
+
+
+def key_exchange(host, verify_chain, port=ke.PORT, server_name=None, aeads=ke.DEFAULT_AEADS,
+                 timeout=5.0):
+    """(KEResult with keys derived, KEStats); raises NTSError subclasses on any failure."""
+    stream = TLSStream(host, port, server_name or host, verify_chain, timeout)
+    request = ke.build_request(aeads)
+    t0 = ticks_ms()
+    try:
+        stream.connect()
+        stream.send(request)
+        stream.authenticate()
+        buf = ke.ResponseBuffer()
+        while True:
+            data = stream.recv()
+            if not data:
+                raise KEError("server closed before End of Message")
+            if buf.feed(data):
+                break
+        ke_ms = ticks_diff(ticks_ms(), t0)
+        result = ke.parse_response(bytes(buf.data), aeads)
+        result.derive_keys(stream.exporter)
+    finally:
+        stream.close()
+    return result, KEStats(ke_ms, stream.critical_us)
