@@ -112,3 +112,28 @@ class Daemon:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def ntp_status(port, timeout=0.5):
+    """(leap, stratum) from a plain unauthenticated mode-3 query, or None on no answer."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        try:
+            s.sendto(b"\x23" + bytes(39) + os.urandom(8), (HOST, port))
+            data = s.recv(2048)
+        except OSError:
+            return None
+    return (data[0] >> 6, data[1]) if len(data) >= 48 else None
+
+
+def wait_synchronized(port, timeout):
+    """Wait until the server answers as synchronized (leap != 3, stratum 1..15)."""
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() < deadline:
+        status = ntp_status(port)
+        if status is not None and status[0] != 3 and 1 <= status[1] <= 15:
+            return status
+        time.sleep(0.25)
+    raise DaemonError("NTP port %d not synchronized after %.0f s (last: %r)"
+                      % (port, timeout, status))

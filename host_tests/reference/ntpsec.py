@@ -17,7 +17,8 @@ from its bounding set (daemon.no_clock_prefix); without that guard it refuses to
 import os
 import subprocess
 
-from host_tests.reference.daemon import HOST, Daemon, DaemonError, no_clock_prefix, port_free
+from host_tests.reference.daemon import (HOST, Daemon, DaemonError, no_clock_prefix, port_free,
+                                        wait_synchronized)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NTPD = os.path.join(ROOT, "build", "ntpsec", "usr", "sbin", "ntpd")
@@ -75,6 +76,16 @@ class NTPsec(Daemon):
         Daemon.__init__(self, [self.binary, "-n", "-c", conf, "-l",
                                os.path.join(self.dir, "ntpd.log")],
                         os.path.join(self.dir, "ntpd.out"), self.ke_port, lifetime)
+
+    def start(self):
+        """Also wait until it leaves the INIT state (it answers KoD INIT until then)."""
+        Daemon.start(self)
+        try:
+            wait_synchronized(self.ntp_port, 60)
+        except DaemonError as e:
+            self.stop()
+            raise DaemonError("%s\n%s" % (e, self.log_tail()))
+        return self
 
     def log_tail(self, n=30):
         out = Daemon.log_tail(self, n)
