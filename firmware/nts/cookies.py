@@ -1,0 +1,47 @@
+# Cookie stash for one NTS association (RFC 8915 5.7, 6).
+#
+# Invariants:
+#   - at most `capacity` cookies (default 8); adding to a full stash drops the oldest,
+#     which is the likeliest to have outlived the server's key rotation;
+#   - cookies leave oldest first, and each leaves exactly once: `take` removes it, so a
+#     cookie is never sent twice (a reused cookie links our requests for an observer);
+#   - every cookie is 1..256 bytes (ke.MAX_COOKIE); anything else is refused;
+#   - repr and status show the count only, never cookie bytes.
+# The stash belongs to one key exchange: a new exchange starts a new stash.
+from nts.errors import ParseError
+
+MAX_COOKIE = 256
+
+
+class CookieStash:
+    def __init__(self, cookies=(), capacity=8):
+        self.capacity = capacity
+        self._cookies = []
+        for c in cookies:
+            self.add(c)
+
+    def add(self, cookie):
+        if not 1 <= len(cookie) <= MAX_COOKIE:
+            raise ParseError("cookie of %d bytes" % len(cookie))
+        self._cookies.append(bytes(cookie))
+        if len(self._cookies) > self.capacity:
+            self._cookies.pop(0)
+
+    def take(self):
+        """The oldest cookie, removed from the stash; None when empty."""
+        if not self._cookies:
+            return None
+        return self._cookies.pop(0)
+
+    def peek_length(self):
+        """Length of the cookie `take` would return next (0 when empty)."""
+        return len(self._cookies[0]) if self._cookies else 0
+
+    def clear(self):
+        self._cookies = []
+
+    def __len__(self):
+        return len(self._cookies)
+
+    def __repr__(self):
+        return "CookieStash(%d/%d)" % (len(self._cookies), self.capacity)

@@ -1,0 +1,120 @@
+# The sans-IO association: cookies in, requests out, samples and actions back.
+# Under a 100 KB heap, compiling from source fragments memory: load the crypto (largest
+# allocations) first, then the protocol modules.
+from nts.crypto import aes, gcmsiv  # noqa: F401
+from nts.association import ACTION_KEY_EXCHANGE, ACTION_QUERY, NTSAssociation
+from nts import ntp, timescale
+from nts.errors import AuthError, KEError, KissOfDeath, NTPError
+from nts_double import C2S, C2S16, S2C, S2C16, SEC, T1, server_answer
+from support import raises
+
+
+class KEResult:
+    # Stand-in for nts.ke.KEResult (same attributes): importing nts.ke as well would not
+    # fit the 100 KB heap next to the crypto when compiling from source.
+    def __init__(self, aead, cookies):
+        self.aead = aead
+        self.cookies = cookies
+        self.ntp_server = None
+        self.ntp_port = 123
+        self.c2s = self.s2c = self.alt_c2s = self.alt_s2c = None
+
+
+def ke_result(aead=15, cookies=3):
+    res = KEResult(aead, [bytes([65 + i]) * 100 for i in range(cookies)])
+    res.c2s, res.s2c = (C2S, S2C) if aead == 15 else (C2S16, S2C16)
+    return res
+
+
+def test_association_sample_and_cookie_refill():
+    assoc = NTSAssociation(ke_result(cookies=3))
+    assert assoc.action() == ACTION_QUERY and "keys" not in repr(assoc)
+    data, req = assoc.make_request(T1)
+    _, fields = ntp.parse_packet(data)
+    assert fields[1][1] == b"A" * 100                      # oldest cookie first
+    assert [t for t, _, _ in fields].count(ntp.EF_COOKIE_PLACEHOLDER) == 5  # back to 8
+    assert len(assoc.cookies) == 2
+    t2 = T1 + 50 * 1000000 + 7 * SEC                         # server 7 s ahead
+    answer = server_answer(data, S2C, cookies=[b"n" * 100] * 6, t2=t2, t3=t2 + 1000000)
+    s = assoc.handle_response(req, answer, T1 + 101 * 1000000)
+    assert s.delay == 100 * 1000000 and s.stratum == 2
+    assert abs(s.offset - 7 * SEC) <= 1
+    assert s.root_delay == SEC and s.root_disp == SEC // 2 and s.refid == b"GPS\x00"
+    assert len(assoc.cookies) == 8
+
+
+def test_association_runs_out_of_cookies():
+    assoc = NTSAssociation(ke_result(cookies=1))
+    data, req = assoc.make_request(T1)
+    assert assoc.action() == ACTION_KEY_EXCHANGE
+    raises(KEError, assoc.make_request, T1)
+    assoc.handle_response(req, server_answer(data, S2C, cookies=[b"z" * 100]), T1 + SEC)
+    assert assoc.action() == ACTION_QUERY
+
+
+def test_association_nak_then_key_exchange():
+    assoc = NTSAssociation(ke_result(cookies=4))
+    data1, req1 = assoc.make_request(T1)
+    data2, req2 = assoc.make_request(T1)
+    e = raises(KissOfDeath, assoc.handle_response, req1,
+               server_answer(data1, S2C, stratum=0, kiss=b"NTSN"), T1 + SEC)
+    assert e.code == b"NTSN"
+    assert assoc.action() == ACTION_KEY_EXCHANGE
+    # a good answer to the other outstanding request clears the NAK (RFC 8915 5.7)
+    assoc.handle_response(req2, server_answer(data2, S2C), T1 + SEC)
+    assert assoc.action() == ACTION_QUERY
+    data3, req3 = assoc.make_request(T1)
+    raises(KissOfDeath, assoc.handle_response, req3,
+           server_answer(data3, S2C, stratum=0, kiss=b"NTSN"), T1 + SEC)
+    assert assoc.action() == ACTION_KEY_EXCHANGE
+
+
+def test_association_switches_to_chrony_alternate_keys_once():
+    # In practice alternate keys exist only for AEAD 30 (ke.KEResult.derive_keys); the
+    # policy does not depend on the AEAD, and AES-GCM-SIV's per-packet tables do not fit
+    # a fragmented 100 KB heap here, so AEAD 15 keys stand in (the CPython tests use 30).
+    res = ke_result(15, cookies=4)
+    res.alt_c2s, res.alt_s2c = bytes(32), b"\x01" * 32
+    assoc = NTSAssociation(res)
+    data, req = assoc.make_request(T1)
+    raises(KissOfDeath, assoc.handle_response, req,
+           server_answer(data, S2C, stratum=0, kiss=b"NTSN"), T1 + SEC)
+    assert assoc.switched_keys and assoc.action() == ACTION_QUERY
+    data, req = assoc.make_request(T1)                     # now with the alternate keys
+    raises(AuthError, assoc.handle_response, req, server_answer(data, S2C), T1 + SEC)
+    s = assoc.handle_response(req, server_answer(data, b"\x01" * 32), T1 + SEC)
+    assert s.stratum == 2
+    data, req = assoc.make_request(T1)
+    raises(KissOfDeath, assoc.handle_response, req,
+           server_answer(data, S2C, stratum=0, kiss=b"NTSN"), T1 + SEC)
+    assert assoc.action() == ACTION_KEY_EXCHANGE          # no switching back
+
+
+def test_association_kiss_codes_and_unsynchronized_server():
+    assoc = NTSAssociation(ke_result(cookies=4))
+    data, req = assoc.make_request(T1)
+    e = raises(KissOfDeath, assoc.handle_response, req,
+               server_answer(data, S2C, stratum=0, kiss=b"RATE", cookies=[b"r" * 100]),
+               T1 + SEC)
+    assert e.code == b"RATE" and len(assoc.cookies) == 4   # its cookie was kept
+    for kw in ({"leap": 3}, {"stratum": 16}):
+        data, req = assoc.make_request(T1)
+        raises(NTPError, assoc.handle_response, req, server_answer(data, S2C, **kw), T1 + SEC)
+    data, req = assoc.make_request(T1)
+    raises(NTPError, assoc.handle_response, req, server_answer(data, S2C, zero_ts=True),
+           T1 + SEC)
+
+
+def test_association_across_2036():
+    t1 = timescale.from_unix(timescale.ERA1_UNIX - 1)      # one second before era 1
+    assoc = NTSAssociation(ke_result(cookies=2))
+    res_data, req = assoc.make_request(t1)
+    t2 = t1 + 2 * SEC                                        # server already in era 1
+    answer = server_answer(res_data, S2C, t2=t2, t3=t2)
+    assert ntp.parse_packet(answer)[0].recv_ts >> 32 == 1   # wire seconds wrapped to 1
+    s = assoc.handle_response(req, answer, t1 + 2000)
+    assert abs(s.offset - 2 * SEC) < 2000
+
+
+def test_association_requires_keys():
+    raises(KEError, NTSAssociation, KEResult(15, [b"x" * 100]))

@@ -1,0 +1,98 @@
+# NTS-protected NTP exchange (RFC 8915 5.7): request layout and every rule a response
+# must pass. Server answers come from nts_double (same AEAD module); the CPython tests
+# cross-check the wire format against the `cryptography` package.
+# Under a 100 KB heap, compiling from source fragments memory: load the crypto (largest
+# allocations) first, then the protocol modules.
+from nts.crypto import aes, gcmsiv  # noqa: F401
+from nts import ntp
+from nts.errors import AuthError, NTPError, ParseError
+from nts_double import C2S, C2S16, S2C, S2C16, T1, server_answer
+from support import h, raises
+
+
+def new_request(aead=15, cookie=b"K" * 100, placeholders=2):
+    c2s, s2c = (C2S, S2C) if aead == 15 else (C2S16, S2C16)
+    return ntp.build_request(aead, c2s, s2c, cookie, placeholders, T1)
+
+
+def test_request_layout():
+    data, req = ntp.build_request(15, C2S, S2C, b"K" * 100, 3, T1, uid=b"U" * 32,
+                                  nonce=b"N" * 16, xmit_ts=0x0102030405060708)
+    hdr, fields = ntp.parse_packet(data)
+    assert data[:4] == h("23 00 00 00")                 # LI 0, VN 4, mode 3
+    assert data[4:40] == bytes(36) and hdr.xmit_ts == 0x0102030405060708
+    assert [(t, len(b)) for t, b, _ in fields] == [
+        (0x104, 32), (0x204, 100), (0x304, 100), (0x304, 100), (0x304, 100), (0x404, 36)]
+    assert fields[0][1] == b"U" * 32 and fields[1][1] == b"K" * 100
+    assert fields[2][1] == bytes(100)
+    nonce, ct = ntp.parse_authenticator(fields[-1][1])
+    assert nonce == b"N" * 16 and len(ct) == 16         # empty plaintext: tag only
+    assert len(data) == 48 + 36 + 4 * 104 + 40
+    assert req.uid == b"U" * 32 and req.xmit_ts == 0x0102030405060708 and req.t1 == T1
+    data30, _ = ntp.build_request(30, C2S16, S2C16, b"K" * 100, 0, T1)
+    assert len(ntp.parse_authenticator(ntp.parse_packet(data30)[1][-1][1])[0]) == 12
+    assert len(data30) == 48 + 36 + 104 + 36
+
+
+def test_random_fields_differ():
+    a, ra = new_request()
+    b, rb = new_request()
+    assert ra.uid != rb.uid and ra.xmit_ts != rb.xmit_ts and a != b
+
+
+def test_verify_good_response_both_aeads():
+    for aead, s2c in ((15, S2C), (30, S2C16)):
+        data, req = new_request(aead)
+        cookies = [b"A" * 100, b"B" * 100, b"C" * 100]
+        resp = ntp.verify_response(req, server_answer(data, s2c, aead, cookies))
+        assert resp.cookies == cookies and not resp.nak
+        assert resp.header.stratum == 2 and req.answered
+
+
+def test_one_response_per_request():
+    data, req = new_request()
+    answer = server_answer(data, S2C)
+    ntp.verify_response(req, answer)
+    raises(NTPError, ntp.verify_response, req, answer)        # replay / duplicate
+
+
+def test_rejections():
+    data, req = new_request()
+    cases = [
+        (NTPError, server_answer(data, S2C, mode=3)),
+        (NTPError, server_answer(data, S2C, uid=b"x" * 32)),
+        (AuthError, server_answer(data, S2C, tamper=True)),
+        (AuthError, server_answer(data, bytes(32))),                    # wrong key
+        (AuthError, server_answer(data, S2C, extra_after_auth=0x0204)),  # auth not last
+        (AuthError, server_answer(data, S2C, no_auth=True)),          # no authenticator
+        (ParseError, server_answer(data, S2C)[:-1]),
+    ]
+    for exc, answer in cases:
+        raises(exc, ntp.verify_response, req, answer)
+    assert not req.answered                   # forgeries do not use up the request
+    other = bytearray(server_answer(data, S2C))
+    other[24:32] = bytes(8)                   # origin timestamp not ours
+    raises(NTPError, ntp.verify_response, req, bytes(other))
+    ntp.verify_response(req, server_answer(data, S2C))
+
+
+def test_cookies_only_from_encrypted_part():
+    data, req = new_request()
+    answer = server_answer(data, S2C, cookies=[b"inside" * 4], plain_cookies=[b"outside!" * 4])
+    assert ntp.verify_response(req, answer).cookies == [b"inside" * 4]
+
+
+def test_nak_needs_matching_uid_and_origin():
+    data, req = new_request()
+    raises(NTPError, ntp.verify_response, req,
+           server_answer(data, S2C, stratum=0, kiss=b"NTSN", uid=b"y" * 32))
+    resp = ntp.verify_response(req, server_answer(data, S2C, stratum=0, kiss=b"NTSN"))
+    assert resp.nak and resp.cookies == [] and req.answered
+
+
+def test_other_kiss_codes_must_be_authenticated():
+    data, req = new_request()
+    forged = server_answer(data, S2C, stratum=0, kiss=b"DENY", tamper=True)
+    raises(AuthError, ntp.verify_response, req, forged)
+    resp = ntp.verify_response(req, server_answer(data, S2C, stratum=0, kiss=b"RATE"))
+    assert resp.header.kiss_code() == b"RATE"
