@@ -55,6 +55,16 @@ def test_context_reused_across_records():
     assert c.decrypt(IV3, CASES[3][4], A4) == P3[:60]
 
 
+def test_accepts_bytearray_and_memoryview():
+    # The TLS record layer hands over slices of its buffers.
+    key, iv, pt, ad, out = CASES[3]
+    for g in ghash.backends():
+        c = AESGCM(key, None, g)
+        buf = bytearray(b"xx" + pt + b"yy")
+        assert c.encrypt(bytearray(iv), memoryview(buf)[2:-2], memoryview(ad)) == out, g
+        assert c.decrypt(memoryview(iv), memoryview(bytearray(out)), bytearray(ad)) == pt, g
+
+
 def test_tampering_fails_every_time():
     key, iv, pt, ad, out = CASES[3]
     c = AESGCM(key)

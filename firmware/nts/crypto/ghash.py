@@ -54,16 +54,19 @@ def nibble_tables(h):
         hx.append(mulx(hx[-1]))
     mh = [0] * 16
     ml = [0] * 16
-    for n in range(1, 16):
-        for bit in range(4):
-            if n & (8 >> bit):
-                mh[n] ^= hx[bit]
-                ml[n] ^= hx[bit + 4]
+    for bit in range(4):
+        mh[8 >> bit] = hx[bit]
+        ml[8 >> bit] = hx[bit + 4]
+    for n in range(3, 16):
+        low = n & -n
+        if low != n:  # linear: split off the lowest set bit
+            mh[n] = mh[low] ^ mh[n ^ low]
+            ml[n] = ml[low] ^ ml[n ^ low]
     return mh, ml
 
 
 def _limbs16(v):
-    return tuple((v >> s) & 0xFFFF for s in range(112, -16, -16))
+    return struct.unpack(">8H", v.to_bytes(16, "big"))
 
 
 def _absorb_plain(state, mh, ml, data, n, rev):

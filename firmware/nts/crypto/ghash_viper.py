@@ -8,6 +8,7 @@ right); the table words are masked with `mask` (0xFFFFFFFF, an argument because 
 literal does not compile in viper on 32-bit ports) so a sign-extending load cannot leak
 high bits into the shifts. Four arguments keep within every port's viper convention.
 """
+import struct
 from array import array
 
 import micropython
@@ -18,9 +19,8 @@ def pack_tables(mh, ml):
     ctx = array("I", bytes(4 * 132))
     i = 4
     for v in mh + ml:
-        for s in (96, 64, 32, 0):
-            ctx[i] = (v >> s) & 0xFFFFFFFF
-            i += 1
+        ctx[i], ctx[i + 1], ctx[i + 2], ctx[i + 3] = struct.unpack(">4I", v.to_bytes(16, "big"))
+        i += 4
     return ctx
 
 
