@@ -140,3 +140,20 @@ def test_power_on_selftest():
     done = nts.selftest.run()
     for name in ("aes128", "aes256", "cmac", "aes-siv", "hmac-sha256", "hkdf-sha256"):
         assert name in done
+
+
+def test_accepts_any_bytes_like():
+    # Parsers hand over bytearray or memoryview slices of a received packet.
+    pt = bytes(range(70))
+    ad = bytes(range(60))
+    cases = [(SIV, NTS_KEY, NTS_NONCE)]
+    try:
+        _need_gcmsiv()
+        cases.append((GCM_SIV, GS_KEY, GS_NONCE))
+    except SkipTest:
+        pass
+    for alg, key, nonce in cases:
+        out = aead.encrypt(alg, key, nonce, pt, ad)
+        for conv in (bytearray, memoryview):
+            assert aead.encrypt(alg, conv(key), conv(nonce), conv(pt), conv(ad)) == out
+            assert aead.decrypt(alg, conv(key), conv(nonce), conv(out), conv(ad)) == pt

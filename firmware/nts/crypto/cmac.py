@@ -30,12 +30,14 @@ class CMAC:
         return "<CMAC>"
 
     def mac(self, message):
+        # One buffer, so any bytes-like message works (memoryview slices included).
         n = len(message)
-        if n and not n & 15:
-            head = n - 16
-            last = xor_bytes(message[head:], self._k1)
-        else:
-            head = n & ~15
-            tail = message[head:] + b"\x80"
-            last = xor_bytes(tail + bytes(16 - len(tail)), self._k2)
-        return self._aes.cbc_mac(message[:head] + last)
+        complete = n and not n & 15
+        size = n if complete else (n | 15) + 1
+        buf = bytearray(size)
+        buf[:n] = message
+        if not complete:
+            buf[n] = 0x80
+        last = size - 16
+        buf[last:] = xor_bytes(buf[last:], self._k1 if complete else self._k2)
+        return self._aes.cbc_mac(buf)

@@ -41,11 +41,15 @@ class SIV:
         for s in strings[:-1]:
             d = xor_bytes(dbl(d), mac(s))
         last = strings[-1]
-        if len(last) >= 16:
-            k = len(last) - 16
-            t = last[:k] + xor_bytes(last[k:], d)
+        n = len(last)
+        if n >= 16:
+            t = bytearray(last)
+            t[n - 16:] = xor_bytes(t[n - 16:], d)
         else:
-            t = xor_bytes(dbl(d), last + b"\x80" + bytes(15 - len(last)))
+            t = bytearray(16)
+            t[:n] = last
+            t[n] = 0x80
+            t = xor_bytes(dbl(d), t)
         return mac(t)
 
     def _check(self, ads):
