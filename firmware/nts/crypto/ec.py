@@ -1,0 +1,270 @@
+# NIST P-256 and P-384 (FIPS 186-5, SEC 1 v2): ECDSA verification for certificates and
+# CertificateVerify, and P-256 ECDH for servers that answer with a HelloRetryRequest for
+# secp256r1. Public-key work only, except the ephemeral ECDH key.
+#
+# Points are Jacobian (X, Y, Z) ~ affine (X/Z^2, Y/Z^3), so the ladder needs no
+# inversion until the end; Z == 0 is the point at infinity. Both curves have a = -3,
+# which the doubling formula uses. u1*G + u2*Q is one pass of doublings over both
+# scalars (Shamir's trick), adding G, Q or G+Q (all affine: mixed additions are cheaper).
+from nts.errors import AuthError, ParseError, SignatureError
+from nts.platform import random_bytes
+from nts.wire import Reader
+
+
+class Curve:
+    """Domain parameters of a short-Weierstrass curve y^2 = x^3 - 3x + b over GF(p)."""
+
+    def __init__(self, name, p, b, n, gx, gy):
+        self.name = name
+        self.p = p
+        self.b = b
+        self.n = n
+        self.g = (gx, gy)
+        self.size = (len("%x" % p) + 1) // 2  # bytes per coordinate and per scalar
+        self.n_bits = len("%x" % n) * 4       # both orders start with hex digit f
+
+
+P256 = Curve(
+    "p256",
+    0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF,
+    0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B,
+    0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
+    0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+    0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
+
+P384 = Curve(
+    "p384",
+    0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFF0000000000000000FFFFFFFF,
+    0xB3312FA7E23EE7E4988E056BE3F82D19181D9C6EFE8141120314088F5013875AC656398D8A2ED19D2A85C8EDD3EC2AEF,
+    0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973,
+    0xAA87CA22BE8B05378EB1C71EF320AD746E1D3B628BA79B9859F741E082542A385502F25DBF55296C3A545E3872760AB7,
+    0x3617DE4A96262C6F5D9E98BF9292DC29F8F41DBD289A147CE9DA3113B5F0B8C00A60B1CE1D7E819D7A431D7C90EA0E5F)
+
+CURVES = {"p256": P256, "p384": P384}
+
+
+def _curve(name):
+    c = CURVES.get(name)
+    if c is None:
+        raise SignatureError("unsupported curve %s" % name)
+    return c
+
+
+def _double(c, pt):
+    # dbl-2001-b (a = -3): 3M + 5S.
+    X1, Y1, Z1 = pt
+    if Z1 == 0 or Y1 == 0:
+        return (1, 1, 0)
+    p = c.p
+    delta = Z1 * Z1 % p
+    gamma = Y1 * Y1 % p
+    beta = X1 * gamma % p
+    alpha = 3 * (X1 - delta) * (X1 + delta) % p
+    X3 = (alpha * alpha - 8 * beta) % p
+    Z3 = ((Y1 + Z1) * (Y1 + Z1) - gamma - delta) % p
+    Y3 = (alpha * (4 * beta - X3) - 8 * gamma * gamma) % p
+    return (X3, Y3, Z3)
+
+
+def _add_affine(c, pt, q):
+    # madd-2007-bl: Jacobian pt + affine q (None is infinity): 7M + 4S.
+    if q is None:
+        return pt
+    X1, Y1, Z1 = pt
+    x2, y2 = q
+    if Z1 == 0:
+        return (x2, y2, 1)
+    p = c.p
+    z1z1 = Z1 * Z1 % p
+    u2 = x2 * z1z1 % p
+    s2 = y2 * Z1 * z1z1 % p
+    h = (u2 - X1) % p
+    r = 2 * (s2 - Y1) % p
+    if h == 0:
+        if r == 0:
+            return _double(c, pt)
+        return (1, 1, 0)
+    hh = h * h % p
+    i = 4 * hh % p
+    j = h * i % p
+    v = X1 * i % p
+    X3 = (r * r - j - 2 * v) % p
+    Y3 = (r * (v - X3) - 2 * Y1 * j) % p
+    Z3 = ((Z1 + h) * (Z1 + h) - z1z1 - hh) % p
+    return (X3, Y3, Z3)
+
+
+def _to_affine(c, pt):
+    """(x, y), or None for the point at infinity."""
+    X, Y, Z = pt
+    if Z == 0:
+        return None
+    p = c.p
+    zi = pow(Z, p - 2, p)
+    zi2 = zi * zi % p
+    return (X * zi2 % p, Y * zi2 * zi % p)
+
+
+def _batch_affine(c, pts):
+    """Affine forms of Jacobian points (none at infinity) with one inversion
+    (Montgomery's trick): prefix products, invert the last, walk back."""
+    p = c.p
+    prefix = []
+    acc = 1
+    for pt in pts:
+        acc = acc * pt[2] % p
+        prefix.append(acc)
+    inv = pow(acc, p - 2, p)
+    out = [None] * len(pts)
+    for i in range(len(pts) - 1, -1, -1):
+        X, Y, Z = pts[i]
+        zi = inv * prefix[i - 1] % p if i else inv
+        inv = inv * Z % p
+        zi2 = zi * zi % p
+        out[i] = (X * zi2 % p, Y * zi2 * zi % p)
+    return out
+
+
+def _on_curve(c, x, y):
+    p = c.p
+    return (y * y - (x * x * x - 3 * x + c.b)) % p == 0
+
+
+def decode_point(c, data):
+    """SEC 1 2.3.4 for uncompressed points only (RFC 8446 4.2.8.2 and RFC 5480 let TLS
+    and certificates use just that form), as affine (x, y); ParseError if invalid.
+    The point must lie on the curve (cofactor 1, so that also puts it in the prime-order
+    group); infinity has no uncompressed encoding."""
+    size = c.size
+    if len(data) != 1 + 2 * size or data[0] != 0x04:
+        raise ParseError("%s: not an uncompressed point" % c.name)
+    x = int.from_bytes(data[1:1 + size], "big")
+    y = int.from_bytes(data[1 + size:], "big")
+    if x >= c.p or y >= c.p or not _on_curve(c, x, y):
+        raise ParseError("%s: point not on the curve" % c.name)
+    return (x, y)
+
+
+def encode_point(c, q):
+    return b"\x04" + q[0].to_bytes(c.size, "big") + q[1].to_bytes(c.size, "big")
+
+
+def _mul_add(c, u1, g, u2, q):
+    """u1*g + u2*q (affine inputs, Jacobian result), one doubling per bit for both."""
+    gq = _to_affine(c, _add_affine(c, (g[0], g[1], 1), q))  # None if q == -g
+    table = (None, g, q, gq)
+    r = (1, 1, 0)
+    for i in range(max(len("%x" % u1), len("%x" % u2)) * 4 - 1, -1, -1):
+        r = _double(c, r)
+        idx = ((u1 >> i) & 1) | (((u2 >> i) & 1) << 1)
+        if idx:
+            r = _add_affine(c, r, table[idx])
+    return r
+
+
+def _int_from_der(r):
+    # INTEGER for r and s: DER demands the minimal two's-complement encoding, and these
+    # must be positive.
+    if r.u8() != 0x02:
+        raise ParseError("expected INTEGER")
+    body = r.take(_der_length(r))
+    if not body or body[0] & 0x80:
+        raise ParseError("INTEGER empty or negative")
+    if len(body) > 1 and body[0] == 0 and not body[1] & 0x80:
+        raise ParseError("INTEGER not minimally encoded")
+    return int.from_bytes(body, "big")
+
+
+def _der_length(r):
+    n = r.u8()
+    if n < 0x80:
+        return n
+    if n == 0x81:
+        n = r.u8()
+        if n < 0x80:
+            raise ParseError("DER length not minimal")
+        return n
+    raise ParseError("DER length too large")  # an ECDSA signature is < 256 bytes
+
+
+def parse_signature(c, der):
+    """Ecdsa-Sig-Value (RFC 5480 / RFC 8446 4.2.3) to (r, s), both in [1, n-1].
+
+        Ecdsa-Sig-Value ::= SEQUENCE {
+            r  INTEGER,
+            s  INTEGER }
+    """
+    try:
+        rd = Reader(der)
+        if rd.u8() != 0x30:
+            raise ParseError("expected SEQUENCE")
+        seq = rd.sub(_der_length(rd))
+        rd.expect_end("ECDSA signature")
+        r = _int_from_der(seq)
+        s = _int_from_der(seq)
+        seq.expect_end("Ecdsa-Sig-Value")
+    except ParseError as e:
+        raise SignatureError("%s: malformed signature (%s)" % (c.name, e))
+    if not (0 < r < c.n and 0 < s < c.n):
+        raise SignatureError("%s: r or s out of range" % c.name)
+    return r, s
+
+
+def ecdsa_verify(curve, public_point, digest, signature_der):
+    """ECDSA verification (FIPS 186-5 6.4.2, SEC 1 4.1.4); SignatureError if it fails.
+
+    public_point: uncompressed SEC 1 bytes. digest: the message hash; one longer than the
+    group order is truncated to its leftmost n_bits, as the standard says.
+    """
+    c = _curve(curve)
+    try:
+        q = decode_point(c, public_point)
+    except ParseError as e:
+        raise SignatureError(str(e))
+    r, s = parse_signature(c, signature_der)
+    n = c.n
+    e = int.from_bytes(digest, "big")
+    excess = len(digest) * 8 - c.n_bits
+    if excess > 0:
+        e >>= excess
+    w = pow(s, n - 2, n)
+    pt = _to_affine(c, _mul_add(c, e * w % n, c.g, r * w % n, q))
+    if pt is None or pt[0] % n != r:
+        raise SignatureError("%s: ECDSA signature mismatch" % c.name)
+
+
+def _scalar_mul(c, k, q):
+    """k*q for affine q, 4-bit fixed window (64 windows for P-256)."""
+    multiples = [(q[0], q[1], 1)]
+    for _ in range(14):  # 2q .. 15q; none is infinity as q has prime order > 15
+        multiples.append(_add_affine(c, multiples[-1], q))
+    table = [None] + _batch_affine(c, multiples)
+    r = (1, 1, 0)
+    for i in range((len("%x" % c.n) - 1) * 4, -4, -4):
+        r = _double(c, _double(c, _double(c, _double(c, r))))
+        r = _add_affine(c, r, table[(k >> i) & 15])
+    return r
+
+
+def p256_keypair():
+    """A fresh ECDH key: (private scalar as 32 bytes, uncompressed public point, 65 bytes)."""
+    c = P256
+    while True:
+        priv = random_bytes(32)
+        d = int.from_bytes(priv, "big")
+        if 0 < d < c.n:
+            break
+    return priv, encode_point(c, _to_affine(c, _scalar_mul(c, d, c.g)))
+
+
+def p256_shared(priv, peer_point):
+    """ECDH (SEC 1 3.3.1) with a validated peer point: the 32-byte x-coordinate."""
+    c = P256
+    d = int.from_bytes(priv, "big")
+    if len(priv) != 32 or not 0 < d < c.n:
+        raise ParseError("p256: bad private key")
+    q = decode_point(c, peer_point)
+    pt = _to_affine(c, _scalar_mul(c, d, q))
+    if pt is None:  # impossible for a valid point and d in [1, n-1]; checked anyway
+        raise AuthError("p256: shared point at infinity")
+    return pt[0].to_bytes(32, "big")
