@@ -9,10 +9,12 @@
 Backends: "viper" (ghash_viper.py, only when nts.platform.viper_enabled()) and "tables"
 (plain Python, the viper kernel's twin). Both read the same nibble tables.
 
-Representation (measured, see tools/benches/bench_crypto_gcm.py): the running value is
-eight 16-bit limbs. Boards have 31-bit small ints, so 32-bit limbs or one 128-bit int
-make every XOR and shift allocate a bignum; 16-bit limbs never do, and on the 64-bit unix
-port they cost about the same as a 128-bit int (~10 vs ~8.5 us per block).
+Representation (measured on the unix port, 64-bit, same algorithm; see the helper's
+report): one 128-bit int ~8.5 us/block, 2x64-bit limbs ~16, 4x32-bit limbs ~7, 8x16-bit
+limbs ~10. On 64-bit only the first two make bignums; on a board (31-bit small ints)
+every XOR and shift of the 128-bit int or of a 32-bit limb allocates a bignum (the 2x64
+figure shows what that costs), while 16-bit limbs never do. So the state is eight
+16-bit limbs: no per-byte allocation, same code on every port.
 
 Field convention (SP 800-38D 6.3): a block read as a big-endian integer holds the
 coefficient of x^i at bit 127-i, so multiplying by x is a right shift, and x^128 reduces
@@ -75,32 +77,33 @@ def _absorb_plain(state, mh, ml, data, n, rev):
     byte-reversed first (POLYVAL). Plain twin of ghash_viper.absorb."""
     r = _R8
     unpack = struct.unpack_from
+    pack = struct.pack
     fmt = "<8H" if rev else ">8H"
     z0, z1, z2, z3, z4, z5, z6, z7 = state
     off = 0
     while n > 0:
         a = unpack(fmt, data, off)
-        # X = Z ^ block, limbs listed least significant first (the Horner order)
+        # The bytes of X = Z ^ block, last byte first (the Horner order): one small
+        # allocation per block, then a plain byte loop.
         if rev:
-            xs = (z7 ^ a[0], z6 ^ a[1], z5 ^ a[2], z4 ^ a[3],
-                  z3 ^ a[4], z2 ^ a[5], z1 ^ a[6], z0 ^ a[7])
+            xb = pack("<8H", z7 ^ a[0], z6 ^ a[1], z5 ^ a[2], z4 ^ a[3],
+                      z3 ^ a[4], z2 ^ a[5], z1 ^ a[6], z0 ^ a[7])
         else:
-            xs = (z7 ^ a[7], z6 ^ a[6], z5 ^ a[5], z4 ^ a[4],
-                  z3 ^ a[3], z2 ^ a[2], z1 ^ a[1], z0 ^ a[0])
+            xb = pack("<8H", z7 ^ a[7], z6 ^ a[6], z5 ^ a[5], z4 ^ a[4],
+                      z3 ^ a[3], z2 ^ a[2], z1 ^ a[1], z0 ^ a[0])
         z0 = z1 = z2 = z3 = z4 = z5 = z6 = z7 = 0
-        for x in xs:
-            for b in (x & 0xFF, x >> 8):
-                p0, p1, p2, p3, p4, p5, p6, p7 = mh[b >> 4]
-                q0, q1, q2, q3, q4, q5, q6, q7 = ml[b & 15]
-                t = z7 & 0xFF
-                z7 = ((z6 & 0xFF) << 8 | z7 >> 8) ^ p7 ^ q7
-                z6 = ((z5 & 0xFF) << 8 | z6 >> 8) ^ p6 ^ q6
-                z5 = ((z4 & 0xFF) << 8 | z5 >> 8) ^ p5 ^ q5
-                z4 = ((z3 & 0xFF) << 8 | z4 >> 8) ^ p4 ^ q4
-                z3 = ((z2 & 0xFF) << 8 | z3 >> 8) ^ p3 ^ q3
-                z2 = ((z1 & 0xFF) << 8 | z2 >> 8) ^ p2 ^ q2
-                z1 = ((z0 & 0xFF) << 8 | z1 >> 8) ^ p1 ^ q1
-                z0 = (z0 >> 8) ^ r[t] ^ p0 ^ q0
+        for b in xb:
+            p0, p1, p2, p3, p4, p5, p6, p7 = mh[b >> 4]
+            q0, q1, q2, q3, q4, q5, q6, q7 = ml[b & 15]
+            t = z7 & 0xFF
+            z7 = ((z6 & 0xFF) << 8 | z7 >> 8) ^ p7 ^ q7
+            z6 = ((z5 & 0xFF) << 8 | z6 >> 8) ^ p6 ^ q6
+            z5 = ((z4 & 0xFF) << 8 | z5 >> 8) ^ p5 ^ q5
+            z4 = ((z3 & 0xFF) << 8 | z4 >> 8) ^ p4 ^ q4
+            z3 = ((z2 & 0xFF) << 8 | z3 >> 8) ^ p3 ^ q3
+            z2 = ((z1 & 0xFF) << 8 | z2 >> 8) ^ p2 ^ q2
+            z1 = ((z0 & 0xFF) << 8 | z1 >> 8) ^ p1 ^ q1
+            z0 = (z0 >> 8) ^ r[t] ^ p0 ^ q0
         off += 16
         n -= 1
     state[:] = (z0, z1, z2, z3, z4, z5, z6, z7)

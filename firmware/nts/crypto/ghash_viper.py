@@ -6,7 +6,10 @@ four 32-bit machine words: a viper int is a machine word, so no bignum is ever m
 Every value is built to stay below 2^32 (bytes shifted by at most 24, words shifted
 right); the table words are masked with `mask` (0xFFFFFFFF, an argument because that
 literal does not compile in viper on 32-bit ports) so a sign-extending load cannot leak
-high bits into the shifts. Four arguments keep within every port's viper convention.
+high bits into the shifts. Every shifted variable is typed uint, so `>>` is a logical
+shift (viper emits LSR for a uint left operand, ASR for int): on a 32-bit port a word
+with bit 31 set must not sign-extend. Four arguments keep within every port's viper
+convention.
 """
 import struct
 from array import array
