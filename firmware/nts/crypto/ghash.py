@@ -9,8 +9,8 @@
 Backends: "viper" (ghash_viper.py, only when nts.platform.viper_enabled()) and "tables"
 (plain Python, the viper kernel's twin). Both read the same nibble tables.
 
-Representation (measured on the unix port, 64-bit, same algorithm; see the helper's
-report): one 128-bit int ~8.5 us/block, 2x64-bit limbs ~16, 4x32-bit limbs ~7, 8x16-bit
+Representation (same algorithm, timed on the 64-bit unix port of an idle machine):
+one 128-bit int ~8.5 us/block, 2x64-bit limbs ~16, 4x32-bit limbs ~7, 8x16-bit
 limbs ~10. On 64-bit only the first two make bignums; on a board (31-bit small ints)
 every XOR and shift of the 128-bit int or of a 32-bit limb allocates a bignum (the 2x64
 figure shows what that costs), while 16-bit limbs never do. So the state is eight
