@@ -61,8 +61,8 @@ def render():
         lines.append("# %s" % what)
         lines.append("%s = (" % name)
         raw = bytes(values)
-        for i in range(0, 256, 32):
-            lines.append('    b"%s"' % "".join("\\x%02x" % v for v in raw[i:i + 32]))
+        for i in range(0, 256, 16):
+            lines.append('    b"%s"' % "".join("\\x%02x" % v for v in raw[i:i + 16]))
         lines.append(")")
         lines.append("")
     return "\n".join(lines)

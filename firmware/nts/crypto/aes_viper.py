@@ -1,5 +1,6 @@
-"""Viper twin of nts.crypto.aes._blocks_plain (same arguments, same result, tested
-against it on the unix port). Imported only when nts.platform.viper_enabled().
+"""Viper twin of nts.crypto.aes._blocks_plain (same blocks, same chaining, same result,
+tested against it on the unix port); the round keys come as expand_key()'s flat bytes,
+which viper reads as a ptr8. Imported only when nts.platform.viper_enabled().
 
 The state bytes never exceed 255 and every table index is a byte, so no machine-word
 masking is needed; four arguments keep within every port's viper calling convention.
