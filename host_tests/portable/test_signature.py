@@ -63,3 +63,25 @@ def test_supported_schemes_and_hashes():
     assert sig.digest("sha384", b"abc")[:8] == h("cb00753f45a35e8b")
     assert sig.digest("sha512", b"abc")[:8] == h("ddaf35a193617aba")
     raises(SignatureError, sig.digest, "sha1", b"abc")
+
+
+def test_ecdsa_schemes():
+    n = 0
+    for case in vectors("ecdsa"):
+        key = ("ec", case["curve"], h(case["pub"]))
+        msg, s = h(case["msg"]), h(case["sig"])
+        scheme = {"sha256": 0x0403, "sha384": 0x0503}.get(case["hash"])
+        if scheme is None:
+            continue
+        n += 1
+        curve_matches = (scheme == 0x0403) == (case["curve"] == "p256")
+        if case["valid"] and curve_matches:
+            sig.verify(scheme, key, msg, s)
+        elif case["valid"]:
+            # e.g. ecdsa-with-SHA384 by a P-256 key: fine in a certificate (x509 passes
+            # curve_must_match=False), not as a TLS 1.3 SignatureScheme.
+            raises(SignatureError, sig.verify, scheme, key, msg, s)
+            sig.verify(scheme, key, msg, s, curve_must_match=False)
+        else:
+            raises(SignatureError, sig.verify, scheme, key, msg, s)
+    assert n >= 80
