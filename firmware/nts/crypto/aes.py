@@ -42,15 +42,22 @@ _M32 = 0xFFFFFFFF
 _M128 = (1 << 128) - 1
 
 
-def backends():
-    """The backends this interpreter can run, fastest first."""
+def _available():
     out = []
     if cryptolib is not None:
         out.append("cryptolib")
     if platform.viper_enabled():
         out.append("viper")
     out.append("tables")
-    return out
+    return tuple(out)
+
+
+_BACKENDS = _available()  # decided once, at import (NTS_VIPER is read here)
+
+
+def backends():
+    """The backends this interpreter can run, fastest first."""
+    return _BACKENDS
 
 
 def expand_key(key):
@@ -197,8 +204,8 @@ class AES:
         if len(key) not in (16, 32):
             raise AlgorithmError("AES key must be 16 or 32 bytes")
         if backend is None:
-            backend = backends()[0]
-        elif backend not in backends():
+            backend = _BACKENDS[0]
+        elif backend not in _BACKENDS:
             raise AlgorithmError("AES backend %s not available here" % backend)
         self.backend = backend
         if backend == "cryptolib":
