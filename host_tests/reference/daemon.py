@@ -29,6 +29,10 @@ def free_port(kind=socket.SOCK_STREAM):
 def port_free(port):
     for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
         with socket.socket(socket.AF_INET, kind) as s:
+            if kind == socket.SOCK_STREAM:
+                # As a listener would: TIME_WAIT leftovers of a previous daemon on this
+                # port do not make it busy, another listener does.
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind((HOST, port))
             except OSError:

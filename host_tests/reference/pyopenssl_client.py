@@ -14,15 +14,24 @@ subclasses from the parser; NTP: KissOfDeath, and with strict=True the first Par
 NTPError / AuthError of a packet that does not verify.
 """
 import ipaddress
+import os
 import select
 import socket
+import sys
 import time
 
 from cryptography import x509
 from OpenSSL import SSL
 
-from nts import ke, ntp, timescale
-from nts.errors import AuthError, CertError, KissOfDeath, NetError, NTPError, ParseError, TLSError
+# The firmware package (and its micropython.const shim) as on the board: import name nts.
+_FIRMWARE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "firmware")
+if _FIRMWARE not in sys.path:
+    sys.path.insert(0, _FIRMWARE)
+
+from nts import ke, ntp, timescale  # noqa: E402
+from nts.errors import (AuthError, CertError, KissOfDeath, NetError, NTPError,  # noqa: E402
+                        ParseError, TLSError)
 
 # OpenSSL X509_V_ERR_* codes -> CertError reasons.
 _VERIFY_REASONS = {
