@@ -90,6 +90,7 @@ def round_key_rows(key):
     rk = expand_key(key)
     return tuple(tuple(rk[1 + 16 * r:17 + 16 * r]) for r in range(rk[0] + 1))
 
+
 def _blocks_plain(rks, buf, n, chain):
     """Encrypt n 16-byte blocks of bytearray buf in place; rks = round_key_rows(key).
 
@@ -108,7 +109,7 @@ def _blocks_plain(rks, buf, n, chain):
             for i in range(o, o + 16):
                 buf[i] ^= buf[i - 16]
         k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13, k14, k15 = rks[0]
-        s0 = buf[o + 0] ^ k0
+        s0 = buf[o] ^ k0
         s1 = buf[o + 1] ^ k1
         s2 = buf[o + 2] ^ k2
         s3 = buf[o + 3] ^ k3
@@ -179,7 +180,7 @@ def _blocks_plain(rks, buf, n, chain):
         t14 = S[s12] ^ S[s1] ^ S2[s6] ^ S3[s11] ^ k14
         t15 = S3[s12] ^ S[s1] ^ S[s6] ^ S2[s11] ^ k15
         k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10, k11, k12, k13, k14, k15 = rks[r + 1]
-        buf[o + 0] = S[t0] ^ k0
+        buf[o] = S[t0] ^ k0
         buf[o + 1] = S[t5] ^ k1
         buf[o + 2] = S[t10] ^ k2
         buf[o + 3] = S[t15] ^ k3
@@ -211,14 +212,13 @@ class AES:
         if backend == "cryptolib":
             self._key = bytes(key)  # cbc_mac needs a fresh CBC object (its IV is state)
             self._ecb = cryptolib.aes(self._key, _ECB)
+        elif backend == "viper":
+            from nts.crypto.aes_viper import blocks
+            self._rk = expand_key(key)
+            self._blocks = blocks
         else:
-            if backend == "viper":
-                from nts.crypto.aes_viper import blocks
-                self._rk = expand_key(key)
-                self._blocks = blocks
-            else:
-                self._rk = round_key_rows(key)
-                self._blocks = _blocks_plain
+            self._rk = round_key_rows(key)
+            self._blocks = _blocks_plain
 
     def __repr__(self):
         return "<AES %s>" % self.backend
