@@ -1,7 +1,7 @@
 """Run every portable test module under the real MicroPython unix port.
 
 Each module runs in its own `micropython` process, so a crash or a leak in one cannot
-hide another, and the process's `micropython.mem_peak()` is that module's peak heap.
+hide another; the small-heap run (--heap 100000) bounds the peak heap each module needs.
 
     python host_tests/run_micropython.py [--heap 100000] [--env NTS_VIPER=0] [module ...]
 """
@@ -62,7 +62,7 @@ def main():
         f[:-3] for f in os.listdir(PORTABLE) if f.startswith("test_") and f.endswith(".py"))
     label = "micropython heap=%d %s" % (args.heap, " ".join(args.env))
     total = [0, 0, 0]
-    peak = 0
+    retained_max = 0
     bad = []
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         futs = [pool.submit(run_module, exe, m, args.heap, env, args.timeout) for m in modules]
@@ -73,19 +73,19 @@ def main():
                 print("%-28s CRASHED (%.1fs)\n%s" % (module, secs, out[-3000:]))
                 total[1] += 1
                 continue
-            passed, failed, skipped, mem_peak = result
+            passed, failed, skipped, retained = result
             total[0] += passed
             total[1] += failed
             total[2] += skipped
-            peak = max(peak, mem_peak)
-            print("%-28s %4d passed %3d failed %3d skipped  peak heap %7d B  %6.1fs"
-                  % (module, passed, failed, skipped, mem_peak, secs))
+            retained_max = max(retained_max, retained)
+            print("%-28s %4d passed %3d failed %3d skipped  retained heap %7d B  %6.1fs"
+                  % (module, passed, failed, skipped, retained, secs))
             if failed:
                 bad.append(module)
             if failed or args.verbose:
                 print("\n".join(l for l in out.splitlines() if not l.startswith("PASS")))
-    print("%s: %d passed, %d failed, %d skipped; peak heap %d B"
-          % (label, total[0], total[1], total[2], peak))
+    print("%s: %d passed, %d failed, %d skipped; max retained heap %d B"
+          % (label, total[0], total[1], total[2], retained_max))
     if bad:
         print("failing modules:", " ".join(bad))
     sys.exit(1 if total[1] or not total[0] else 0)

