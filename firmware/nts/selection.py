@@ -168,6 +168,10 @@ def select(cands, min_servers, failed=None, max_distance=MAX_DISTANCE):
     if failed:
         for name in failed:
             rejected[name] = str(failed[name])
+    for c in cands:
+        # A server that answered after all is judged by its answer, not an old failure.
+        if c.name in rejected:
+            del rejected[c.name]
     usable = []
     for c in cands:
         if not (_number(c.offset) and _number(c.rootdist)) or c.rootdist < 0:
