@@ -19,7 +19,8 @@
 #     truechimer's interval.
 #
 # Samples are floats in seconds relative to the local clock (offsets are small numbers,
-# fine even in single-precision floats); `time` is any monotonic seconds value.
+# fine even in single-precision floats); `time` is any monotonic seconds value. Path
+# asymmetry (DelayAsymmetry) is corrected where offsets are computed: nts.ntp.offset_delay.
 
 FILTER_SIZE = 8
 PHI = 15e-6             # s/s: frequency tolerance (RFC 5905 PHI)
@@ -47,10 +48,12 @@ class Sample:
         return "<Sample offset=%.6f delay=%.6f>" % (self.offset, self.delay)
 
 
-def correct_asymmetry(offset, asymmetry):
-    """Offset corrected for a known path asymmetry (seconds, outbound minus return
-    delay): with one-way delays d1, d2 the measured offset is theta + (d1 - d2) / 2."""
-    return offset - asymmetry / 2
+def sample_from(s, time):
+    """A Sample from an nts.association.Sample (ns ints; precision as log2 seconds),
+    taken at local monotonic `time` (s). Its dispersion starts at the server's precision
+    (RFC 5905 8: a sample is no better than the clock that read it)."""
+    return Sample(s.offset / 1e9, s.delay / 1e9, time, 2.0 ** s.precision,
+                  s.root_delay / 1e9, s.root_disp / 1e9, s.stratum)
 
 
 def clock_filter(samples, size=FILTER_SIZE):

@@ -1,13 +1,15 @@
 # Proleptic Gregorian calendar <-> unix seconds, without the `time` module: board ports
 # count time.time() from 2000, the unix port and CPython from 1970, and RTC peripherals
-# speak calendar tuples. Doing the arithmetic here keeps the epoch in one place.
+# speak calendar tuples. Doing the arithmetic here keeps calendar logic in one place.
 #
 # The day-count algorithm is the well-known era-based one (400-year cycles of 146097
 # days, years starting in March so the leap day is last); valid for all years >= 1.
 
-# Unix seconds at 2000-01-01T00:00:00Z, the epoch of MicroPython's time.time() on boards.
-# TODO(timescale): switch to nts.timescale's constant once helper F's module lands.
-UNIX_2000 = 946684800
+from nts.timescale import NTP_2000_OFFSET, NTP_UNIX_OFFSET
+
+# Unix seconds at 2000-01-01T00:00:00Z, the epoch of MicroPython's time.time() on boards
+# (derived from nts.timescale, the one place for epochs).
+UNIX_2000 = NTP_2000_OFFSET - NTP_UNIX_OFFSET
 
 _DAY = 86400
 

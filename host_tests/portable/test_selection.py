@@ -29,18 +29,33 @@ def test_clock_filter_window_and_bad_samples():
     assert best.offset == 0.5 and jitter == 0.0
 
 
-def test_root_distance_and_asymmetry():
+def test_root_distance():
     s = Sample(0.0, 0.040, time=10.0, dispersion=0.001, root_delay=0.010, root_disp=0.002)
     # (0.040 + 0.010) / 2 + 0.002 + 0.001 + 15e-6 * 100 + jitter 0.003
     assert _near(sel.root_distance(s, 0.003, 110.0), 0.025 + 0.003 + 0.0015 + 0.003)
     tiny = Sample(0.0, 0.0, time=0.0)
     assert _near(sel.root_distance(tiny, 0.0, 0.0), sel.MINDISP / 2)
     assert _near(sel.root_distance(tiny, 0.0, -5.0), sel.MINDISP / 2)   # no negative age
-    # Outbound 30 ms, return 10 ms: measured offset is 10 ms too high.
-    assert _near(sel.correct_asymmetry(0.010, 0.020), 0.0)
     c = sel.candidate("a", [s], 10.0)
     assert c.name == "a" and c.offset == 0.0 and _near(c.rootdist, 0.028)
     assert sel.candidate("a", [], 0.0) is None
+
+
+class _AssocSample:
+    # The shape of nts.association.Sample: ns ints, precision in log2 seconds.
+    offset = 1500000
+    delay = 20000000
+    precision = -20
+    root_delay = 4000000
+    root_disp = 1000000
+    stratum = 1
+
+
+def test_sample_from_association_sample():
+    s = sel.sample_from(_AssocSample(), 42.0)
+    assert _near(s.offset, 0.0015) and _near(s.delay, 0.020) and s.time == 42.0
+    assert _near(s.dispersion, 2.0 ** -20) and _near(s.root_delay, 0.004)
+    assert _near(s.root_disp, 0.001) and s.stratum == 1
 
 
 def test_falseticker_outvoted():
