@@ -101,6 +101,10 @@ class NTSAssociation:
         # little negative; RFC 5905 clamps it rather than discarding the sample.
         return Sample(offset, max(delay, 0), resp.header, req.t1, t4)
 
+    def keys(self):
+        """(c2s, s2c) in use: only for power-safe persistence (nts.state); never log."""
+        return self._c2s, self._s2c
+
     def _on_nak(self):
         if self._alt is not None and not self._good and not self.switched_keys:
             self._c2s, self._s2c = self._alt

@@ -1,0 +1,95 @@
+# The one place for asyncio differences between MicroPython and CPython: waiting until a
+# non-blocking UDP socket is readable. The sync engine keeps one UDP socket per query
+# (bound to port 0: the OS picks a random source port, RFC 9109 4.1) and awaits replies
+# for all servers of a priority level at once.
+#
+#   ep = UDPEndpoint(host, port)        # resolves, connects nothing, non-blocking
+#   ep.send(data)
+#   data = await ep.recv(timeout_s)     # asyncio.TimeoutError when nothing came
+#   ep.close()
+import socket
+
+from nts.errors import NetError
+from nts.platform import MICROPYTHON
+
+import asyncio
+
+if MICROPYTHON:
+    from asyncio import core as _core
+
+    def _readable(sock):
+        # A generator is a coroutine on MicroPython: yielding the queue entry parks the
+        # task in the scheduler's poll() until the socket is readable.
+        yield _core._io_queue.queue_read(sock)
+
+    async def wait_readable(sock, timeout):
+        await asyncio.wait_for(_readable(sock), timeout)
+else:
+    async def wait_readable(sock, timeout):
+        loop = asyncio.get_event_loop()
+        fut = loop.create_future()
+        fd = sock.fileno()
+
+        def ready():
+            if not fut.done():
+                fut.set_result(None)
+        loop.add_reader(fd, ready)
+        try:
+            await asyncio.wait_for(fut, timeout)
+        finally:
+            loop.remove_reader(fd)
+
+MAX_DATAGRAM = 2048
+_EAGAIN = (11, 35)          # Linux, BSD/macOS (lwIP uses 11 too)
+_ECONNREFUSED = (111, 61)
+
+
+def _errno_text(e):
+    if e.args and e.args[0] in _ECONNREFUSED:
+        return "connection refused (nothing listens on the port)"
+    return str(e)
+
+
+def resolve(host, port):
+    """(family, socket address) of a UDP peer; NetError when the name does not resolve."""
+    try:
+        info = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]
+    except (OSError, IndexError) as e:
+        raise NetError("cannot resolve %s: %s" % (host, e))
+    return info[0], info[-1]
+
+
+class UDPEndpoint:
+    """One non-blocking UDP socket, connected to one server: only its datagrams arrive,
+    and a closed port is reported (ECONNREFUSED) instead of waiting for the timeout."""
+
+    def __init__(self, host, port):
+        family, self.addr = resolve(host, port)
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            self.sock.setblocking(False)
+            self.sock.connect(self.addr)
+        except OSError as e:
+            self.sock.close()
+            raise NetError("cannot reach %s:%d: %s" % (host, port, e))
+
+    def send(self, data):
+        try:
+            self.sock.send(data)
+        except OSError as e:
+            raise NetError("send failed: %s" % e)
+
+    async def recv(self, timeout):
+        """The next datagram; asyncio.TimeoutError after `timeout` seconds of silence."""
+        while True:
+            try:
+                return self.sock.recv(MAX_DATAGRAM)
+            except OSError as e:
+                # EAGAIN: nothing queued yet. Anything else (ICMP port unreachable is
+                # reported as ECONNREFUSED on Linux) is a network error for this query.
+                if e.args and e.args[0] not in _EAGAIN:
+                    raise NetError("no answer: %s" % _errno_text(e))
+            await wait_readable(self.sock, timeout)
+
+    def close(self):
+        self.sock.close()

@@ -1,0 +1,392 @@
+# The sync engine: keeps a clock right from the configured NTS servers (asyncio).
+#
+#   engine = Engine(config, clock, Transport(trust_store), store=state.Store(path), hook=f)
+#   engine.load_state()               # persisted sessions: a restart needs no key exchange
+#   await engine.run()                # or: await engine.sync_once() per round
+#   engine.shutdown()                 # hand the remaining cookies to flash
+#
+# One round, per group (the clock group first: `legal` when configured, else `local`):
+# for each priority level, lowest first: key exchanges for the servers that need one
+# (blocking, one after the other: rare, and CPU-bound on a board), then one NTS query
+# to every server of the level in parallel; the per-server clock filter and the
+# interval-intersection selection (nts.selection) decide; if too few answered or agreed,
+# the next level is added. The clock group's result goes through nts.policy (step/slew,
+# MinServers, events) to the clock; the other group's result is only reported. Plain
+# NTPv4 and NTPv4-over-TLS servers are not implemented: such servers report an error.
+#
+# State that lets a restart skip the key exchange goes to flash (nts.state) so that a
+# cookie lives in RAM or on flash, never both: after a key exchange (or a restart) the
+# newest `reserve` cookies of a session move to flash once; shutdown() moves the rest.
+# Steady-state rounds write nothing except, every `save_period`, the last good time.
+#
+# Certificate dates: with a trusted clock they are checked against it. After a reboot
+# with an untrusted clock, servers with NoCertTimeCheckAfterReboot skip the date check
+# until their first good sample, refusing only certificates that expired before the
+# floor (firmware build time or the persisted last good time); others are checked
+# against the untrusted clock, which may well refuse them.
+import asyncio
+
+from nts import policy, selection, timescale
+from nts.aio import UDPEndpoint
+from nts.association import ACTION_QUERY
+from nts.buildtime import BUILD_TIME
+from nts.errors import AuthError, KissOfDeath, NTPError, NTSError, ParseError, StateError
+from nts.peer import Peer, uniform
+from nts.platform import random_bytes, ticks_diff, ticks_ms
+from nts.state import State
+from nts.tls.trust import CertTimePolicy
+
+NS = 1000000000
+DEFAULT_CA_GROUP = "default"    # trust-store group for servers with RootCAs ""
+
+current = None      # the engine most recently created, for nts.status()
+
+
+class Transport:
+    """The engine's I/O: NTS-KE sessions (blocking) and UDP endpoints. Tests pass fakes
+    with the same two methods."""
+
+    def __init__(self, trust_store, server_name=None, ke_timeout=5.0):
+        self.store = trust_store
+        self.server_name = server_name      # TLS name for every server (else its host)
+        self.ke_timeout = ke_timeout
+        self.last_stats = None
+
+    def key_exchange(self, cfg, cert_policy):
+        from nts.keclient import chain_verifier, key_exchange
+        name = self.server_name or cfg.ke_host()
+        verify = chain_verifier(name, self.store, cfg.RootCAs or DEFAULT_CA_GROUP, cert_policy)
+        result, self.last_stats = key_exchange(cfg.ke_host(), verify, cfg.NTSKEServerPort,
+                                               name, tuple(cfg.aead_ids()), self.ke_timeout)
+        return result
+
+    def udp(self, host, port):
+        return UDPEndpoint(host, port)
+
+
+class Monotonic:
+    """Seconds since creation from the wrapping ticks_ms; call at least every few days."""
+
+    def __init__(self):
+        self._last = ticks_ms()
+        self._ms = 0
+
+    def __call__(self):
+        t = ticks_ms()
+        self._ms += ticks_diff(t, self._last)
+        self._last = t
+        return self._ms / 1000
+
+
+def _preflight_packet():
+    # A plain NTPv4 client header (LI 0, VN 4, mode 3) with a random transmit timestamp
+    # (RFC 9109): it only warms ARP/DNS/NAT state and costs no cookie.
+    return b"\x23" + bytes(39) + random_bytes(8)
+
+
+class Engine:
+    """Tunables are attributes: query_timeout and preflight_wait (s), reserve (cookies
+    per server kept on flash), save_period (s between last-good-time writes)."""
+
+    query_timeout = 2.0
+    preflight_wait = 0.25
+    reserve = 4
+    save_period = 3600
+
+    def __init__(self, config, clock, transport, store=None, hook=None, mono=None,
+                 build_time=BUILD_TIME):
+        global current
+        self.config = config
+        self.clock = clock
+        self.transport = transport
+        self.store = store
+        self.hook = hook
+        self.mono = mono or Monotonic()
+        self.peers = [Peer(s) for s in config.servers]
+        self._by_name = dict((p.name, p) for p in self.peers)
+        self.clock_group = "legal" if "legal" in config.groups else "local"
+        self.group_counters = dict((g, policy.group_counter(config.groups[g]))
+                                   for g in config.groups)
+        self.selections = {}
+        self.decision = None
+        self.last_sync_ns = {}
+        self.floor_s = build_time
+        self.last_good_ns = 0
+        self.rounds = 0
+        self.store_error = ""
+        self._digest = config.digest()
+        self._flash = {}            # name -> ServerSession: what the state file holds
+        self._saved_good_ns = 0
+        self._dirty = False
+        self._poll_s = self._interval_bounds()[0]
+        current = self
+
+    # --- persistence -------------------------------------------------------------------
+
+    def load_state(self):
+        """Resume persisted sessions (consumed from flash); returns how many."""
+        if self.store is None:
+            return 0
+        st = self.store.load(self._digest)
+        if st is None:
+            self.store_error = self.store.last_error
+            return 0
+        self.last_good_ns = self._saved_good_ns = st.last_good_ns
+        self.floor_s = max(self.floor_s, st.last_good_ns // NS)
+        now = self.mono()
+        n = 0
+        for name in st.sessions:
+            p = self._by_name.get(name)
+            s = st.sessions[name]
+            if p is not None and p.usable() and s.cookies:
+                p.restore(s, now)
+                n += 1
+        return n
+
+    def _persist(self, everything=False):
+        for p in self.peers:
+            a = p.assoc
+            if a is None or a.action() != ACTION_QUERY:
+                # No session, or one the server refused (NAK): its cookies are useless.
+                if self._flash.pop(p.name, None) is not None:
+                    self._dirty = True
+                continue
+            old = self._flash.get(p.name)
+            if everything and len(a.cookies):
+                kept = old.cookies if old is not None else []
+                self._flash[p.name] = p.session(kept + p.take_cookies(len(a.cookies)))
+                self._dirty = True
+            elif old is None and len(a.cookies) > self.reserve:
+                self._flash[p.name] = p.session(p.take_cookies(self.reserve))
+                self._dirty = True
+        if self.last_good_ns - self._saved_good_ns >= self.save_period * NS:
+            self._dirty = True
+        if self._dirty and self.store is not None:
+            try:
+                self.store.save(State(self._digest, self.last_good_ns, self.clock.is_trusted(),
+                                      dict(self._flash)))
+                self._saved_good_ns = self.last_good_ns
+                self._dirty = False
+            except (OSError, StateError) as e:
+                self.store_error = "save failed: %s" % e
+
+    def shutdown(self):
+        """Move every cookie still in RAM to flash (when there is a store)."""
+        if self.store is not None:
+            self._dirty = True
+            self._persist(True)
+
+    # --- one round -----------------------------------------------------------------------
+
+    def _group_order(self):
+        names = [self.clock_group]
+        for g in sorted(self.config.groups):
+            if g != self.clock_group:
+                names.append(g)
+        return names
+
+    async def sync_once(self):
+        """One round over every group; returns the clock group's Selection."""
+        self.rounds += 1
+        queried = {}
+        for gname in self._group_order():
+            group = self.config.groups[gname]
+            levels = selection.priority_levels(
+                [(n, self._by_name[n].cfg.Priority) for n in group.Clients])
+            results = []
+            sel = None
+            for names in levels:
+                todo = [self._by_name[n] for n in names if n not in queried]
+                for p in todo:
+                    queried[p.name] = True
+                self._key_exchanges(todo)
+                await asyncio.gather(*[self._query(p) for p in todo])
+                results.append(self._candidates([self._by_name[n] for n in names]))
+                sel, used = selection.select_prioritized(results, group.MinServers)
+                if not selection.need_next_level(sel, used, len(levels)):
+                    break
+            self.selections[gname] = sel
+            self._conclude(gname, group, sel)
+        self._persist()
+        return self.selections.get(self.clock_group)
+
+    def _candidates(self, peers):
+        now = self.mono()
+        cands = []
+        failed = {}
+        for p in peers:
+            c = p.candidate(now, 2 * p.cfg.MaxInterval)
+            if c is None:
+                failed[p.name] = p.last_error or p.state
+            else:
+                cands.append(c)
+        return cands, failed
+
+    def _conclude(self, gname, group, sel):
+        now_ns = self.clock.now_ns()
+        counter = self.group_counters[gname]
+        if sel.ok and len(sel.truechimers) >= group.MinServers:
+            self._emit(counter.success(now_ns))
+        else:
+            self._emit(counter.error(now_ns, sel.reason or "too few agreeing sources"))
+        if gname != self.clock_group:
+            return
+        clock = self.clock
+        d = policy.decide(sel, group, self.config.clock, now_ns, clock.is_trusted(),
+                          clock.can_slew, clock.resolution_ns)
+        self.decision = d
+        policy.apply(clock, d)
+        if d.kind == "step":
+            for p in self.peers:
+                p.shift(d.offset_ns / NS)
+        elif d.kind == "slew":
+            # Samples taken before a slew would pull the next result back while the
+            # slew is still under way: start the filters afresh.
+            for p in self.peers:
+                p.samples = []
+        if sel.ok and len(sel.truechimers) >= group.MinServers:
+            self.last_good_ns = clock.now_ns()
+            self.last_sync_ns[gname] = self.last_good_ns
+            if d.kind == "step":
+                self._dirty = True      # the floor moved a lot: worth a write
+        self._emit(d.events)
+
+    def _emit(self, events):
+        if self.hook is not None:
+            for e in events:
+                self.hook(e)
+
+    # --- key exchange ----------------------------------------------------------------------
+
+    def cert_policy(self, p):
+        now_s = self.clock.now_ns() // NS
+        if self.clock.is_trusted():
+            return CertTimePolicy(now_s)
+        if p.cfg.NoCertTimeCheckAfterReboot and not p.synced:
+            return CertTimePolicy(now_s, False, self.floor_s)
+        return CertTimePolicy(now_s)
+
+    def _key_exchanges(self, peers):
+        for p in peers:
+            now = self.mono()
+            if not p.usable():
+                p.failed("mode %s is not implemented" % p.cfg.Mode, "unsupported")
+                continue
+            if not p.needs_ke(now):
+                continue
+            try:
+                result = self.transport.key_exchange(p.cfg, self.cert_policy(p))
+            except (NTSError, OSError) as e:
+                p.ke_failed("%s: %s" % (type(e).__name__, e), self.mono())
+                self._emit(p.counter.error(self.clock.now_ns(), p.last_error))
+                continue
+            p.ke_ok(result, self.mono(), self.clock.now_ns() // NS)
+            if self._flash.pop(p.name, None) is not None:
+                self._dirty = True      # the cookies on flash belong to the old keys
+
+    # --- NTP -----------------------------------------------------------------------------
+
+    def _ntp_now(self):
+        return timescale.from_unix_ns(self.clock.now_ns())
+
+    async def _query(self, p):
+        now = self.mono()
+        if not p.may_query(now):
+            if p.assoc is not None and now < p.hold_until:
+                p.state = "held"
+            elif p.state not in ("ke-failed", "denied", "unsupported"):
+                p.failed(p.last_error or "no NTS association", "no-session")
+            return
+        try:
+            host, port = p.ntp_address()
+            ep = self.transport.udp(host, port)
+        except NTSError as e:
+            self._query_failed(p, str(e), "unreachable")
+            return
+        try:
+            if p.needs_preflight(now):
+                ep.send(_preflight_packet())
+                try:
+                    await ep.recv(self.preflight_wait)
+                except asyncio.TimeoutError:
+                    pass
+            sample = await self._exchange(p, ep)
+            p.add_sample(sample, self.mono())
+            self._emit(p.counter.success(self.clock.now_ns()))
+        except asyncio.TimeoutError:
+            self._query_failed(p, "no reply within %.1f s" % self.query_timeout, "no-reply")
+        except KissOfDeath as e:
+            p.on_kiss(e.code, self.mono(), self._poll_s)
+            self._emit(p.counter.error(self.clock.now_ns(), p.last_error))
+        except NTSError as e:
+            self._query_failed(p, str(e), "unreachable")
+        finally:
+            ep.close()
+
+    async def _exchange(self, p, ep):
+        data, req = p.assoc.make_request(self._ntp_now())
+        ep.send(data)
+        p.last_tx = self.mono()
+        start = ticks_ms()
+        while True:
+            left = self.query_timeout - ticks_diff(ticks_ms(), start) / 1000
+            if left <= 0:
+                raise asyncio.TimeoutError()
+            reply = await ep.recv(left)
+            t4 = self._ntp_now()
+            try:
+                return p.assoc.handle_response(req, reply, t4)
+            except KissOfDeath:
+                raise
+            except (ParseError, NTPError, AuthError):
+                continue    # not the genuine answer (forged, stale, preflight's): wait on
+
+    def _query_failed(self, p, reason, state):
+        p.failed(reason, state)
+        self._emit(p.counter.error(self.clock.now_ns(), reason))
+
+    # --- schedule -----------------------------------------------------------------------------
+
+    def _interval_bounds(self):
+        cfgs = [self._by_name[n].cfg for n in self.config.groups[self.clock_group].Clients]
+        lo = max(c.MinInterval for c in cfgs)
+        hi = max(lo, min(c.MaxInterval for c in cfgs))
+        return lo, hi
+
+    def next_interval(self):
+        """Seconds to the next round: random in [MinInterval, MaxInterval]; after a
+        failed round in [MinInterval, 2 * MinInterval] (capped at MaxInterval)."""
+        lo, hi = self._interval_bounds()
+        sel = self.selections.get(self.clock_group)
+        if sel is None or not sel.ok:
+            hi = min(hi, 2 * lo)
+        self._poll_s = uniform(lo, hi)
+        return self._poll_s
+
+    async def run(self, rounds=None):
+        """Sync forever (or `rounds` times), sleeping a random poll interval between."""
+        n = 0
+        while True:
+            await self.sync_once()
+            n += 1
+            if rounds is not None and n >= rounds:
+                return
+            await asyncio.sleep(self.next_interval())
+
+    # --- operator view -------------------------------------------------------------------------
+
+    def snapshot(self):
+        """Input for nts.status (counts and figures only: no keys, no cookie bytes)."""
+        groups = {}
+        for g in self.config.groups:
+            sel = self.selections.get(g)
+            c = self.group_counters[g]
+            groups[g] = {"ok": bool(sel and sel.ok), "offset": sel.offset if sel else None,
+                         "truechimers": sel.truechimers if sel else [],
+                         "min_servers": self.config.groups[g].MinServers, "errors": c.count,
+                         "disabled": c.disabled, "last_sync_ns": self.last_sync_ns.get(g),
+                         "reason": sel.reason if sel else "not synced yet"}
+        return {"time_ns": self.clock.now_ns(),
+                "clock": {"driver": type(self.clock).__name__,
+                          "trusted": self.clock.is_trusted()},
+                "groups": groups, "servers": [p.snapshot() for p in self.peers]}
