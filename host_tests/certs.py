@@ -33,6 +33,7 @@ Faults (all default False):
     leaf_bad_key_usage  leaf keyUsage is keyEncipherment only (no digitalSignature)
     unknown_critical    leaf carries an unknown critical extension
     pss                 every signature is RSASSA-PSS (MGF1 same hash, salt = hash length)
+    pss_salt=None       the leaf is signed RSASSA-PSS with this salt length (e.g. 20)
     bad_signature       one bit of the leaf's signature is flipped
 
 Keys are deterministic (seeded prime search, derived EC scalars) so vectors are
@@ -147,7 +148,7 @@ def _ts(unix):
     return datetime.datetime.fromtimestamp(unix, datetime.timezone.utc)
 
 
-def _sign(builder, key, hash_name, pss):
+def _sign(builder, key, hash_name, pss, salt=None):
     if isinstance(key, ec.EllipticCurvePrivateKey):
         if hash_name is None:
             hash_name = "sha384" if key.curve.name == "secp384r1" else "sha256"
@@ -156,7 +157,8 @@ def _sign(builder, key, hash_name, pss):
     h = _HASHES[hash_name]()
     if pss:
         return builder.sign(key, h, rsa_padding=padding.PSS(
-            mgf=padding.MGF1(_HASHES[hash_name]()), salt_length=padding.PSS.DIGEST_LENGTH))
+            mgf=padding.MGF1(_HASHES[hash_name]()),
+            salt_length=padding.PSS.DIGEST_LENGTH if salt is None else salt))
     return builder.sign(key, h)
 
 
@@ -216,7 +218,8 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
                dns_names=None, ips=None, now=None, seed="default", hash=None, curve="p256",
                ca_curve=None, expired=False, not_yet_valid=False, ca_false_intermediate=False,
                root_pathlen0=False, no_server_auth=False, leaf_bad_key_usage=False,
-               unknown_critical=False, pss=False, bad_signature=False, prefix=None):
+               unknown_critical=False, pss=False, pss_salt=None, bad_signature=False,
+               prefix=None):
     """Make a root, `intermediates` CAs and a leaf; write PEM files into tmpdir."""
     import time
     now = int(time.time()) if now is None else int(now)
@@ -284,7 +287,7 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
     if unknown_critical:
         b = b.add_extension(x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.55555.1"),
                                                        b"\x05\x00"), critical=True)
-    leaf_der = _der(_sign(b, issuer_key, hash_name, pss))
+    leaf_der = _der(_sign(b, issuer_key, hash_name, pss or pss_salt is not None, pss_salt))
     if bad_signature:
         leaf_der = _flip_signature_bit(leaf_der)
 

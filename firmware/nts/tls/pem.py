@@ -21,21 +21,23 @@ def certificates(text):
         end = text.find(_END, start)
         if end < 0:
             raise ParseError("pem: BEGIN CERTIFICATE without END")
-        yield _decode(text[start:end])
+        yield _decode(memoryview(text)[start:end])
         pos = end + len(_END)
 
 
 def _decode(body):
-    # RFC 7468 section 3: base64 lines, whitespace allowed between them. a2b_base64 is
-    # lenient about stray characters on some ports, so check the alphabet ourselves.
-    b64 = b"".join(body.split())
-    for c in b64:
-        if not (0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A or 0x30 <= c <= 0x39
-                or c in b"+/="):
+    # RFC 7468 section 3: base64 lines with whitespace between them. a2b_base64 skips
+    # whitespace (and, on some ports, any stray character), so check the alphabet here
+    # without copying the text.
+    n = 0
+    for c in body:
+        if 0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A or 0x30 <= c <= 0x39 or c in b"+/=":
+            n += 1
+        elif c not in b" \t\r\n":
             raise ParseError("pem: bad base64 character")
-    if not b64 or len(b64) % 4:
+    if n == 0 or n % 4:
         raise ParseError("pem: bad base64 length")
     try:
-        return a2b_base64(b64)
+        return a2b_base64(body)
     except ValueError:  # binascii.Error is a ValueError on both interpreters
         raise ParseError("pem: bad base64")

@@ -16,9 +16,9 @@
 # long-expired certificate with a leaked key can never pass.
 from micropython import const
 
-from nts.crypto import signature
 from nts.errors import CertError, ConfigError, SignatureError
 from nts.tls import pem, x509
+from nts.tls.hostname import matches as hostname_matches
 
 MAX_PATH = const(5)       # certificates from leaf to anchor, anchor included
 MAX_CHAIN = const(8)      # certificates a server may send
@@ -123,8 +123,10 @@ def verify_chain(chain, hostname, store, group, policy):
 
 
 def _check_leaf(leaf, hostname):
-    if not matches_hostname(leaf, hostname):
+    if not hostname_matches(leaf.dns_names, leaf.ip_addresses, hostname):
         raise CertError("%s is not valid for %s" % (_label(leaf), hostname), "name_mismatch")
+    if leaf.key is None or (leaf.key[0] != "ec" and _too_small(leaf.key[1])):
+        raise CertError("leaf key is unsupported or too small", "unsupported_algorithm")
     if leaf.key_usage is not None and not leaf.key_usage & x509.KU_DIGITAL_SIGNATURE:
         raise CertError("leaf keyUsage lacks digitalSignature", "bad_usage")
     if leaf.eku is not None and x509.SERVER_AUTH not in leaf.eku:
@@ -215,11 +217,14 @@ def _verify_signature(cert, key, issuer):
         raise CertError("%s: unsupported signature or issuer key" % _label(cert),
                         "unsupported_algorithm")
     kind = key[0]
-    if kind != "ec" and len(bin(key[1])) - 2 < MIN_RSA_BITS:
+    if kind != "ec" and _too_small(key[1]):
         raise CertError("%s: RSA key under %d bits" % (_label(issuer), MIN_RSA_BITS),
                         "unsupported_algorithm")
     if kind == "rsa-pss":
         scheme = _PSS_KEY_SCHEME.get(scheme, scheme)
+    # Imported here, not at the top: loading trust groups and matching names at boot
+    # needs neither the hashes nor RSA, and RAM is short on boards loading .py/.mpy.
+    from nts.crypto import signature
     try:
         # In X.509 the ECDSA algorithm names only the hash; the issuer key's curve is
         # the curve (P-384 CAs signing with ecdsa-with-SHA256 are legal).
@@ -232,80 +237,11 @@ def _verify_signature(cert, key, issuer):
                         "unsupported_algorithm")
 
 
+def _too_small(n):
+    # Fewer than MIN_RSA_BITS bits (MicroPython ints have no bit_length()).
+    return not n >> (MIN_RSA_BITS - 1)
+
+
 def _label(cert):
     cn = cert.common_name()
     return repr(cn) if cn is not None else "certificate"
-
-
-def matches_hostname(cert, hostname):
-    """RFC 6125 matching against subjectAltName only (no CN fallback).
-
-    An IP address (v4 dotted quad, or v6) matches iPAddress entries only. A DNS name
-    matches a dNSName exactly (case-insensitive, trailing dot ignored) or a wildcard
-    pattern "*.rest" where `*` is the whole leftmost label, stands for exactly one
-    non-empty label, and the pattern has at least 3 labels (never "*.com")."""
-    ip = ip_bytes(hostname)
-    if ip is not None:
-        return ip in cert.ip_addresses
-    host = hostname.lower()
-    if host.endswith("."):
-        host = host[:-1]
-    if not host or ".." in host or "*" in host:
-        return False
-    for pattern in cert.dns_names:
-        if pattern.endswith("."):
-            pattern = pattern[:-1]
-        if pattern == host:
-            return True
-        if pattern.startswith("*.") and "*" not in pattern[1:] \
-                and pattern.count(".") >= 2:
-            dot = host.find(".")
-            if dot > 0 and host[dot:] == pattern[1:]:
-                return True
-    return False
-
-
-def ip_bytes(host):
-    """The 4 or 16 address bytes if host is an IPv4 or IPv6 literal, else None."""
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    if ":" in host:
-        return _ipv6(host)
-    parts = host.split(".")
-    if len(parts) != 4:
-        return None
-    out = bytearray()
-    for p in parts:
-        if not p or len(p) > 3 or not p.isdigit() or int(p) > 255:
-            return None
-        out.append(int(p))
-    return bytes(out)
-
-
-def _ipv6(host):
-    if host.count("::") > 1:
-        return None
-    if "::" in host:
-        head, tail = host.split("::")
-        head = head.split(":") if head else []
-        tail = tail.split(":") if tail else []
-        if len(head) + len(tail) > 7:
-            return None
-        groups = head + ["0"] * (8 - len(head) - len(tail)) + tail
-    else:
-        groups = host.split(":")
-        if len(groups) != 8:
-            return None
-    out = bytearray()
-    for g in groups:
-        if not 1 <= len(g) <= 4:
-            return None
-        v = 0
-        for ch in g:
-            d = "0123456789abcdef".find(ch.lower())
-            if d < 0:
-                return None
-            v = v * 16 + d
-        out.append(v >> 8)
-        out.append(v & 0xFF)
-    return bytes(out)

@@ -1,0 +1,64 @@
+# The parts of nts.tls.trust that need no signature: the certificate time policy
+# (NoCertTimeCheckAfterReboot with a floor) and trust groups loaded from PEM/DER files.
+from binascii import b2a_base64
+
+from nts.errors import CertError, ParseError
+from nts.tls import pem, trust
+from support import raises
+from x509_vectors import certs
+
+
+def _certs_by_cn(*cns):
+    """DER of the x509_certs vectors whose subject CN is in cns, in file order."""
+    return [der for _, der, o in certs(oracle=True) if o and o["cn"] in cns]
+
+
+class _Dated:
+    def __init__(self, nb, na):
+        self.not_before, self.not_after = nb, na
+
+    def common_name(self):
+        return "t"
+
+
+def test_time_policy():
+    c = _Dated(1000, 2000)
+    trust.CertTimePolicy(1000).check(c)
+    trust.CertTimePolicy(2000).check(c)
+    assert raises(CertError, trust.CertTimePolicy(999).check, c).reason == "not_yet_valid"
+    assert raises(CertError, trust.CertTimePolicy(2001).check, c).reason == "expired"
+    # Untrusted clock (first sync after boot): dates skipped, but never below the floor.
+    trust.CertTimePolicy(0, trusted=False, floor=1500).check(c)
+    trust.CertTimePolicy(5000, trusted=False, floor=2000).check(c)
+    e = raises(CertError, trust.CertTimePolicy(1500, trusted=False, floor=2001).check, c)
+    assert e.reason == "expired"
+
+
+def test_pem_and_der_files():
+    ders = _certs_by_cn("ptbtime1.ptb.de", "R11", "ISRG Root X1")
+    assert len(ders) == 3
+    path = "build/test_x509_anchor"
+    with open(path + ".pem", "w") as f:
+        f.write("# comment\n")
+        for d in ders:
+            b64 = b2a_base64(d).decode().strip()
+            f.write("-----BEGIN CERTIFICATE-----\n")
+            for i in range(0, len(b64), 64):
+                f.write(b64[i:i + 64] + "\r\n")
+            f.write("-----END CERTIFICATE-----\njunk\n")
+    with open(path + ".der", "wb") as f:
+        f.write(ders[2])
+    with open(path + ".pem") as f:
+        text = f.read()
+    assert list(pem.certificates(text)) == ders
+    st = trust.TrustStore()
+    assert st.add_pem("legalTimeCA", text) == len(ders)
+    text = None
+    assert st.load("a", path + ".pem") == len(ders)
+    assert st.load("b", path + ".der") == 1
+    assert len(st.anchors("b")) == 1 and st.anchors("nope") == []
+    assert sorted(st.groups()) == ["a", "b", "legalTimeCA"]
+    raises(ParseError, lambda: list(pem.certificates("-----BEGIN CERTIFICATE-----\nAAAA")))
+    bad = "-----BEGIN CERTIFICATE-----\nMII*\n-----END CERTIFICATE-----\n"
+    raises(ParseError, lambda: list(pem.certificates(bad)))
+    assert raises(CertError, st.add_pem, "x", bad.replace("MII*", "MIIA")).reason == "malformed"
