@@ -9,16 +9,16 @@
 # Unique Identifier, one Cookie, Cookie Placeholders, then the NTS Authenticator over
 # everything before it (empty plaintext).
 #
-# A response is accepted only if: mode 4; origin timestamp = our transmit timestamp; a
-# Unique Identifier equal to ours; the Authenticator present, last, and decrypting with
-# S2C over everything before it. New cookies are taken only from inside the encrypted
-# part. An NTS NAK (kiss code NTSN) cannot be authenticated (RFC 8915 5.7: the server
-# could not read our cookie), so it counts when UID and origin match, and then carries
-# nak=True. Any other Kiss-o'-Death (RATE, DENY, RSTR, ...) must be authenticated like a
-# normal response: an unauthenticated one is dropped (AuthError), because honouring a
-# forged DENY would let an on-path attacker silence us. At most one response per
-# request: a request is consumed by its first accepted response; packets that fail
-# verification do not consume it, so a forgery cannot block the genuine answer.
+# A response is accepted only if: version 4, mode 4; origin timestamp = our transmit
+# timestamp; a Unique Identifier equal to ours; the Authenticator present, last, and
+# decrypting with S2C over everything before it. New cookies are taken only from inside
+# the encrypted part. An NTS NAK (kiss code NTSN) cannot be authenticated (RFC 8915 5.7:
+# the server could not read our cookie), so it counts when UID and origin match, and
+# then carries nak=True. Any other Kiss-o'-Death (RATE, DENY, RSTR, ...) must be
+# authenticated like a normal response: an unauthenticated one is dropped (AuthError),
+# because honouring a forged DENY would let an on-path attacker silence us. At most one
+# response per request: a request is consumed by its first accepted response; packets
+# that fail verification do not consume it, so a forgery cannot block the genuine answer.
 from micropython import const
 
 from nts import timescale
@@ -281,14 +281,14 @@ def build_request(aead, c2s, s2c, cookie, placeholders, t1, poll=0, uid=None, no
 def verify_response(req, data):
     """The Response to req carried by datagram `data`, or a typed error.
 
-    ParseError: malformed. NTPError: not an answer to req (mode, origin, UID), or req
+    ParseError: malformed. NTPError: not an answer to req (version, mode, origin, UID), or req
     already answered. AuthError: authenticator missing, not last, or not verifying.
     """
     if req.answered:
         raise NTPError("request already answered")
     header, fields = parse_packet(data)
-    if header.mode != MODE_SERVER:
-        raise NTPError("not a server response (mode %d)" % header.mode)
+    if header.mode != MODE_SERVER or header.version != VERSION:
+        raise NTPError("not an NTPv4 server response")
     if header.orig_ts != req.xmit_ts:
         raise NTPError("origin timestamp does not match our request")
     uid = None

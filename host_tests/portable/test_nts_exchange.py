@@ -73,6 +73,9 @@ def test_rejections():
     other = bytearray(server_answer(data, S2C))
     other[24:32] = bytes(8)                   # origin timestamp not ours
     raises(NTPError, ntp.verify_response, req, bytes(other))
+    other = bytearray(server_answer(data, S2C))
+    other[0] = (3 << 3) | 4                   # NTPv3
+    raises(NTPError, ntp.verify_response, req, bytes(other))
     ntp.verify_response(req, server_answer(data, S2C))
 
 
