@@ -1,5 +1,6 @@
 # pytest setup shared by both test tiers: the repo root (host_tests.*), firmware/ and
-# the portable helpers on the path (as on the board), and fresh host-generated vectors before any test reads them.
+# the portable helpers on the path (as on the board), and fresh host-generated vectors
+# before any test reads them.
 import os
 import subprocess
 import sys
