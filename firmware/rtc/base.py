@@ -13,8 +13,8 @@
 from nts.errors import ClockError
 
 NS_PER_S = 1000000000
-# adjtime()-style slew rate: 500 ppm, the largest frequency error RFC 5905 allows (PHI
-# budget aside), so a slewed clock never runs further off than a bad crystal would.
+# adjtime()-style slew rate: 500 ppm, RFC 5905's MAXFREQ, so a slewing clock never runs
+# further from true time than the worst oscillator NTP is built to discipline.
 SLEW_RATE_PPM = 500
 
 

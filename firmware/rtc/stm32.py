@@ -11,6 +11,10 @@
 # Reading sub-seconds depends on the build: by default the raw prescaler counter is
 # returned, counting down from PREDIV_S (255) to 0 (fraction = (255 - ss) / 256);
 # builds with MICROPY_HW_RTC_USE_US return microseconds. Pass subsec_prediv=None there.
+#
+# With a VBAT battery the RTC runs through power cuts, but nothing here can tell a kept
+# time from a reset one: it is trusted once set this session, or when the caller vouches
+# for it (trusted=True, e.g. the reading is after the persisted last good time).
 from rtc.base import Clock, NS_PER_S, check_range, to_second_boundary, default_sleep_us
 from rtc.civil import to_unix, from_unix
 
