@@ -1,0 +1,254 @@
+"""End to end: the sync engine and `nts sync` on real interpreters against loopback NTS
+servers (reference server, chrony, NTPsec). The client runs in `micropython` (and the
+main cases also in CPython) subprocesses; it never sets the host clock.
+
+Real-server tests skip when the daemon is missing locally but fail when CI=true.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from host_tests.certs import make_chain
+from host_tests.reference.daemon import free_port
+from host_tests.reference.server import ReferenceServer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIRMWARE = os.path.join(ROOT, "firmware")
+MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
+ENGINE_SCRIPT = os.path.join(ROOT, "host_tests", "cpython", "e2e_engine_run.py")
+IN_CI = os.environ.get("CI") == "true"
+# Smallest heap a whole 3-server sync needed on the unix port (plain twins, source
+# imports; measured by tools/benches/host_sync.py: ~342 KB), plus margin. On the unix
+# port all bytecode lives in the heap; see the report in tools/benches/host_sync.py.
+SYNC_HEAP = 400000
+SEC = 1.0
+
+
+def missing(what):
+    if IN_CI:
+        pytest.fail("%s missing but CI=true: the CI image must provide it" % what)
+    pytest.skip("%s not installed" % what)
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    return make_chain(str(tmp_path_factory.mktemp("e2e")), kind="ecdsa", intermediates=1)
+
+
+def _server(chain, **kw):
+    return ReferenceServer(chain.chain_pem_path, chain.leaf_key_pem_path, lifetime=240,
+                           **kw).start()
+
+
+@pytest.fixture(scope="module")
+def trio(chain):
+    """Two honest reference servers and one lying by an hour."""
+    srvs = [_server(chain), _server(chain), _server(chain, faults={"lie": 3600})]
+    yield srvs
+    for s in srvs:
+        s.stop()
+
+
+@pytest.fixture
+def fresh(chain):
+    """A reference server of its own (its KE count belongs to one test); AEAD 15 only, so
+    a NAK cannot be answered by chrony's alternate GCM-SIV keys."""
+    s = _server(chain, aeads=(15,))
+    yield s
+    s.stop()
+
+
+def addr(port):
+    return "127.0.0.1:%d" % port
+
+
+def ke_count(srv):
+    return sum(1 for kind, _ in srv.events if kind == "ke")
+
+
+def sync(servers, chain, interp="micropython", min_servers=1, state=None, heap=None,
+         env=None, timeout=120):
+    """`nts sync --json` in a subprocess -> (exit status, JSON object)."""
+    args = ["sync", "--ca", chain.root_pem_path, "--name", "localhost",
+            "--min-servers", str(min_servers), "--json"]
+    for s in servers:
+        args += ["--server", s]
+    if state:
+        args += ["--state", str(state)]
+    if interp == "python":
+        cmd = [sys.executable, "-m", "nts"] + args
+    else:
+        cmd = [MICROPYTHON] + (["-X", "heapsize=%d" % heap] if heap else []) + ["-m", "nts"] + args
+    e = dict(os.environ, PYTHONPATH=FIRMWARE)
+    e.update(env or {})
+    p = subprocess.run(cmd, cwd=FIRMWARE, env=e, capture_output=True, text=True,
+                       timeout=timeout)
+    lines = p.stdout.strip().splitlines()
+    assert len(lines) == 1, (p.stdout, p.stderr)
+    return p.returncode, json.loads(lines[0])
+
+
+def by_port(out):
+    return dict((r["port"], r) for r in out["servers"])
+
+
+# --- reference server ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("interp", ["micropython", "python"])
+def test_falseticker_outvoted_and_dead_server_skipped(trio, chain, interp):
+    dead = free_port()
+    a, b, liar = trio
+    rc, out = sync([addr(a.ke_port), addr(b.ke_port), addr(liar.ke_port), addr(dead)], chain,
+                   interp, min_servers=2)
+    assert rc == 0 and out["ok"], out
+    rows = by_port(out)
+    assert sorted(out["truechimers"]) == sorted([addr(a.ke_port), addr(b.ke_port)])
+    assert abs(out["offset_s"]) < 0.1
+    for s in (a, b):
+        r = rows[s.ke_port]
+        assert r["authenticated"] and r["verdict"] == "truechimer" and r["error"] is None
+        assert r["host"] == "127.0.0.1" and r["stratum"] >= 1 and r["cookies"] == 8
+        assert r["aead"] in (15, 30) and 0 <= r["delay_s"] < 1
+    r = rows[liar.ke_port]
+    assert r["authenticated"] and r["verdict"].startswith("falseticker")
+    assert abs(r["offset_s"] - 3600) < 1
+    r = rows[dead]
+    assert not r["authenticated"] and r["offset_s"] is None and "NetError" in r["error"]
+
+
+def test_too_few_agreeing_sources_fail(trio, chain):
+    a, _, liar = trio
+    rc, out = sync([addr(a.ke_port), addr(liar.ke_port)], chain, min_servers=2)
+    assert rc != 0 and not out["ok"] and out["offset_s"] is None, out
+    assert out["truechimers"] == []
+
+
+def test_host_and_port_as_given(trio, chain):
+    a = trio[0]
+    rc, out = sync(["localhost:%d" % a.ke_port], chain)
+    assert rc == 0, out
+    assert out["servers"][0]["host"] == "localhost" and out["servers"][0]["port"] == a.ke_port
+
+
+def test_restart_with_persisted_cookies_needs_no_key_exchange(fresh, chain, tmp_path):
+    state = tmp_path / "nts.state"
+    rc, out = sync([addr(fresh.ke_port)], chain, state=state)
+    assert rc == 0 and out["servers"][0]["key_exchanges"] == 1, out
+    assert ke_count(fresh) == 1
+    for _ in range(2):
+        rc, out = sync([addr(fresh.ke_port)], chain, state=state)
+        assert rc == 0 and out["servers"][0]["authenticated"], out
+        assert out["servers"][0]["key_exchanges"] == 0
+    assert ke_count(fresh) == 1         # the server saw no further key exchange
+
+
+def test_nak_leads_to_new_key_exchange(fresh, chain, tmp_path):
+    state = tmp_path / "nts.state"
+    rc, out = sync([addr(fresh.ke_port)], chain, state=state)
+    assert rc == 0 and ke_count(fresh) == 1
+    fresh.next_ntp(nak=True)
+    rc, out = sync([addr(fresh.ke_port)], chain, state=state)
+    r = out["servers"][0]
+    assert rc != 0 and not r["authenticated"] and "NAK" in r["error"], out
+    assert r["key_exchanges"] == 0
+    # The NAKed session is not persisted: the next start re-keys and syncs.
+    rc, out = sync([addr(fresh.ke_port)], chain, state=state)
+    assert rc == 0 and out["servers"][0]["key_exchanges"] == 1, out
+    assert ke_count(fresh) == 2
+
+
+def test_cookies_run_out_then_new_key_exchange(fresh, chain, tmp_path):
+    state = tmp_path / "nts.state"
+    fresh.set_faults(no_cookies=True)   # authenticated replies, but no new cookies
+    left = []
+    for _ in range(8):
+        rc, out = sync([addr(fresh.ke_port)], chain, state=state)
+        assert rc == 0, out
+        left.append(out["servers"][0]["cookies"])
+    assert left == [7, 6, 5, 4, 3, 2, 1, 0]
+    assert ke_count(fresh) == 1
+    rc, out = sync([addr(fresh.ke_port)], chain, state=state)
+    assert rc == 0 and out["servers"][0]["key_exchanges"] == 1, out
+    assert ke_count(fresh) == 2
+
+
+def test_whole_sync_in_a_small_heap_plain_twins(trio, chain):
+    a, b, liar = trio
+    rc, out = sync([addr(a.ke_port), addr(b.ke_port), addr(liar.ke_port)], chain,
+                   min_servers=2, heap=SYNC_HEAP, env={"NTS_VIPER": "0"})
+    assert rc == 0 and out["ok"] and len(out["truechimers"]) == 2, out
+
+
+# --- the engine over several rounds: the clock gets the right time, a liar never moves it ---
+
+def run_engine(servers, chain, rounds, offset_s, nocertcheck, min_servers=2):
+    arg = json.dumps({"servers": servers, "ca": chain.root_pem_path, "min": min_servers,
+                      "rounds": rounds, "clock_offset_s": offset_s, "nocertcheck": nocertcheck})
+    p = subprocess.run([MICROPYTHON, ENGINE_SCRIPT, arg], cwd=FIRMWARE, capture_output=True,
+                       text=True, timeout=120, env=dict(os.environ, PYTHONPATH=FIRMWARE))
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = [json.loads(x) for x in p.stdout.strip().splitlines()]
+    return lines[:-1], lines[-1]
+
+
+def test_engine_sets_untrusted_clock_and_liar_never_moves_it(trio, chain):
+    a, b, liar = trio
+    ten_years = -10 * 365 * 86400.0
+    rounds, status = run_engine([addr(a.ke_port), addr(b.ke_port), addr(liar.ke_port)], chain,
+                                3, ten_years, nocertcheck=True)
+    first = rounds[0]
+    assert first["ok"] and sorted(first["truechimers"]) == ["s1", "s2"], first
+    assert first["rejected"]["s3"].startswith("falseticker")
+    assert first["trusted"] and abs(first["clock_error_s"]) < 0.05
+    assert "ClockAdjusted" in first["events"] and "SettingSystemTime" in first["events"]
+    for r in rounds[1:]:
+        assert r["ok"] and abs(r["clock_error_s"]) < 0.05, r
+        assert r["ke"] == [1, 1, 1]     # cookies reused, no further key exchange
+    servers = status["status"]["servers"]
+    assert [s["cookies"] for s in servers] == [8, 8, 8]
+    assert "s3" in status["rendered"] and "trusted" in status["rendered"]
+    # Never key or cookie bytes: status holds counts and figures only.
+    for s in servers:
+        assert set(s) >= {"name", "cookies", "aead", "offset"}
+        assert not any(isinstance(v, (bytes, bytearray)) for v in s.values())
+
+
+def test_engine_without_nocertcheck_cannot_key_exchange_on_a_wrong_clock(trio, chain):
+    a, b, _ = trio
+    rounds, _ = run_engine([addr(a.ke_port), addr(b.ke_port)], chain, 1,
+                           -10 * 365 * 86400.0, nocertcheck=False)
+    r = rounds[0]
+    assert not r["ok"] and not r["trusted"], r
+    assert all("not_yet_valid" in e for e in r["errors"]), r
+
+
+# --- real daemons ------------------------------------------------------------------------------
+
+def test_chrony(trio, chain, tmp_path):
+    from host_tests.reference.chrony import Chrony, find_chronyd
+    if not find_chronyd():
+        missing("chronyd")
+    with Chrony(str(tmp_path), chain.chain_pem_path, chain.leaf_key_pem_path,
+                lifetime=60) as ch:
+        rc, out = sync([addr(ch.ke_port), addr(trio[0].ke_port)], chain, min_servers=2)
+    assert rc == 0 and out["ok"] and len(out["truechimers"]) == 2, out
+    r = by_port(out)[ch.ke_port]
+    assert r["authenticated"] and r["cookies"] == 8 and abs(r["offset_s"]) < 0.1
+
+
+def test_ntpsec(trio, chain, tmp_path):
+    from host_tests.reference.ntpsec import NTPsec, PortsBusy, find_ntpd
+    if not find_ntpd():
+        missing("NTPsec (tools/fetch_ntpsec.sh)")
+    try:
+        with NTPsec(str(tmp_path), chain.chain_pem_path, chain.leaf_key_pem_path,
+                    lifetime=60) as nt:
+            rc, out = sync([addr(nt.ke_port), addr(trio[0].ke_port)], chain, min_servers=2)
+    except PortsBusy:
+        pytest.skip("port 4460 or 123 busy")
+    assert rc == 0 and out["ok"] and len(out["truechimers"]) == 2, out
+    r = by_port(out)[nt.ke_port]
+    assert r["authenticated"] and abs(r["offset_s"]) < 0.1
