@@ -24,26 +24,54 @@ def test_ecdsa_vectors():
     assert valid >= 40 and invalid >= 50
 
 
-def test_curve_parameters():
-    # The base point is on its curve and has order n (n*G is infinity: the ladder's
-    # u1*G + u2*Q with u1 = n, u2 = 0).
+def test_curve_parameters_and_g_table():
+    # The base point is on its curve and has order n (n*G is infinity, (n+1)*G is G), and
+    # the committed table of odd multiples (ec_tables.py) is what the arithmetic gives.
     for c in (ec.P256, ec.P384):
         assert ec._on_curve(c, c.g[0], c.g[1])
-        assert ec._mul_add(c, c.n, c.g, 0, c.g)[2] == 0
-        assert ec._to_affine(c, ec._mul_add(c, c.n + 1, c.g, 0, c.g)) == c.g
+        assert ec._mul_add(c, c.n, 0, c.g)[2] == 0
+        assert ec._to_affine(c, ec._mul_add(c, c.n + 1, 0, c.g)) == c.g
+        assert ec.odd_multiples(c, c.g, 1 << (ec.G_WINDOW - 2)) == list(c.g_odd)
+        for x, y in c.g_odd:
+            assert ec._on_curve(c, x, y)
     assert ec.P256.size == 32 and ec.P384.size == 48
     assert ec.P256.n_bits == 256 and ec.P384.n_bits == 384
 
 
+def test_wnaf_digits():
+    for k in (0, 1, 2, 15, 16, 31, 0xFFFF, ec.P256.n - 1, ec.P384.n - 12345):
+        for w in (4, 5):
+            digits = [d - 256 if d >= 128 else d for d in ec._wnaf(k, w)]
+            total = 0
+            for i in range(len(digits) - 1, -1, -1):
+                total = 2 * total + digits[i]
+            assert total == k
+            for i, d in enumerate(digits):
+                if d:
+                    assert d & 1 and -(1 << (w - 1)) < d < (1 << (w - 1))
+                    assert not any(digits[i + 1:i + w])
+
+
 def test_shamir_special_cases():
-    # u1*G + u2*Q where Q = G (G + Q is a doubling) and Q = -G (G + Q is infinity).
+    # u1*G + u2*Q where Q = G (additions meet equal points: doublings) and Q = -G (they
+    # meet opposite points: infinity).
     c = ec.P256
     g = c.g
     neg_g = (g[0], c.p - g[1])
     two_g = ec._to_affine(c, ec._double(c, (g[0], g[1], 1)))
-    assert ec._to_affine(c, ec._mul_add(c, 1, g, 1, g)) == two_g
-    assert ec._to_affine(c, ec._mul_add(c, 3, g, 1, neg_g)) == two_g
-    assert ec._mul_add(c, 5, g, 5, neg_g)[2] == 0
+    assert ec._to_affine(c, ec._mul_add(c, 1, 1, g)) == two_g
+    assert ec._to_affine(c, ec._mul_add(c, 3, 1, neg_g)) == two_g
+    assert ec._mul_add(c, 5, 5, neg_g)[2] == 0
+    assert ec._mul_add(c, 0, 0, g)[2] == 0
+    three_g = ec._to_affine(c, ec._mul_add(c, 2, 1, g))
+    assert three_g == c.g_odd[1]
+
+
+def test_inverse():
+    for c in (ec.P256, ec.P384):
+        for a in (1, 2, 3, c.n - 1, c.g[0] % c.n):
+            assert ec._inverse(a, c.n) * a % c.n == 1
+            assert ec._inverse(a, c.p) == pow(a, c.p - 2, c.p)
 
 
 def test_unsupported_curve():

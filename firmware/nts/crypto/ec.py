@@ -2,10 +2,16 @@
 # CertificateVerify, and P-256 ECDH for servers that answer with a HelloRetryRequest for
 # secp256r1. Public-key work only, except the ephemeral ECDH key.
 #
-# Points are Jacobian (X, Y, Z) ~ affine (X/Z^2, Y/Z^3), so the ladder needs no
-# inversion until the end; Z == 0 is the point at infinity. Both curves have a = -3,
-# which the doubling formula uses. u1*G + u2*Q is one pass of doublings over both
-# scalars (Shamir's trick), adding G, Q or G+Q (all affine: mixed additions are cheaper).
+# Points are Jacobian (X, Y, Z) ~ affine (X/Z^2, Y/Z^3), so scalar multiplication needs
+# no inversion; Z == 0 is the point at infinity. Both curves have a = -3, which the
+# doubling formula uses. Verification computes u1*G + u2*Q in one pass of shared
+# doublings (Shamir's trick) over width-w NAFs of both scalars, adding affine odd
+# multiples of G (a precomputed table, ec_tables.py) and of Q (4 points per call), and
+# checks the result against r without inverting Z.
+#
+# Inverses of public values use the extended Euclidean algorithm, ~7x cheaper here than
+# pow(x, p-2, p); the ECDH result, which depends on the secret scalar, uses pow.
+from nts.crypto import ec_tables
 from nts.errors import AuthError, ParseError, SignatureError
 from nts.platform import random_bytes
 from nts.wire import Reader
@@ -14,7 +20,7 @@ from nts.wire import Reader
 class Curve:
     """Domain parameters of a short-Weierstrass curve y^2 = x^3 - 3x + b over GF(p)."""
 
-    def __init__(self, name, p, b, n, gx, gy):
+    def __init__(self, name, p, b, n, gx, gy, g_odd):
         self.name = name
         self.p = p
         self.b = b
@@ -22,6 +28,7 @@ class Curve:
         self.g = (gx, gy)
         self.size = (len("%x" % p) + 1) // 2  # bytes per coordinate and per scalar
         self.n_bits = len("%x" % n) * 4       # both orders start with hex digit f
+        self.g_odd = g_odd                    # G, 3G, 5G, ... affine (ec_tables)
 
 
 P256 = Curve(
@@ -30,7 +37,8 @@ P256 = Curve(
     0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B,
     0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
     0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
-    0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
+    0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5,
+    ec_tables.P256_G_ODD)
 
 P384 = Curve(
     "p384",
@@ -38,7 +46,8 @@ P384 = Curve(
     0xB3312FA7E23EE7E4988E056BE3F82D19181D9C6EFE8141120314088F5013875AC656398D8A2ED19D2A85C8EDD3EC2AEF,
     0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973,
     0xAA87CA22BE8B05378EB1C71EF320AD746E1D3B628BA79B9859F741E082542A385502F25DBF55296C3A545E3872760AB7,
-    0x3617DE4A96262C6F5D9E98BF9292DC29F8F41DBD289A147CE9DA3113B5F0B8C00A60B1CE1D7E819D7A431D7C90EA0E5F)
+    0x3617DE4A96262C6F5D9E98BF9292DC29F8F41DBD289A147CE9DA3113B5F0B8C00A60B1CE1D7E819D7A431D7C90EA0E5F,
+    ec_tables.P384_G_ODD)
 
 CURVES = {"p256": P256, "p384": P384}
 
@@ -51,7 +60,8 @@ def _curve(name):
 
 
 def _double(c, pt):
-    # dbl-2001-b (a = -3): 3M + 5S.
+    # dbl-2001-b (a = -3), with Z3 = 2*Y1*Z1 instead of (Y1+Z1)^2 - gamma - delta: Python
+    # pays per operation, so fewer big-int operations beats fewer multiplications.
     X1, Y1, Z1 = pt
     if Z1 == 0 or Y1 == 0:
         return (1, 1, 0)
@@ -61,13 +71,15 @@ def _double(c, pt):
     beta = X1 * gamma % p
     alpha = 3 * (X1 - delta) * (X1 + delta) % p
     X3 = (alpha * alpha - 8 * beta) % p
-    Z3 = ((Y1 + Z1) * (Y1 + Z1) - gamma - delta) % p
+    Z3 = 2 * Y1 * Z1 % p
     Y3 = (alpha * (4 * beta - X3) - 8 * gamma * gamma) % p
     return (X3, Y3, Z3)
 
 
 def _add_affine(c, pt, q):
-    # madd-2007-bl: Jacobian pt + affine q (None is infinity): 7M + 4S.
+    # madd-2007-bl: Jacobian pt + affine q (None is infinity). A reduction (%) costs
+    # about three multiplications here, so values that only feed one more product
+    # (h, r, i) stay unreduced: |h| < p, |r| < 2p, i < 4p.
     if q is None:
         return pt
     X1, Y1, Z1 = pt
@@ -76,16 +88,14 @@ def _add_affine(c, pt, q):
         return (x2, y2, 1)
     p = c.p
     z1z1 = Z1 * Z1 % p
-    u2 = x2 * z1z1 % p
-    s2 = y2 * Z1 * z1z1 % p
-    h = (u2 - X1) % p
-    r = 2 * (s2 - Y1) % p
+    h = x2 * z1z1 % p - X1
+    r = 2 * (y2 * Z1 * z1z1 % p - Y1)
     if h == 0:
         if r == 0:
             return _double(c, pt)
         return (1, 1, 0)
     hh = h * h % p
-    i = 4 * hh % p
+    i = 4 * hh
     j = h * i % p
     v = X1 * i % p
     X3 = (r * r - j - 2 * v) % p
@@ -105,8 +115,19 @@ def _to_affine(c, pt):
     return (X * zi2 % p, Y * zi2 * zi % p)
 
 
+def _inverse(a, m):
+    """a**-1 mod m for public a, 0 < a < m, m prime: extended Euclid (variable time)."""
+    r0, r1 = m, a
+    t0, t1 = 0, 1
+    while r1:
+        q = r0 // r1
+        r0, r1 = r1, r0 - q * r1
+        t0, t1 = t1, t0 - q * t1
+    return t0 % m
+
+
 def _batch_affine(c, pts):
-    """Affine forms of Jacobian points (none at infinity) with one inversion
+    """Affine forms of Jacobian points (public, none at infinity) with one inversion
     (Montgomery's trick): prefix products, invert the last, walk back."""
     p = c.p
     prefix = []
@@ -114,7 +135,7 @@ def _batch_affine(c, pts):
     for pt in pts:
         acc = acc * pt[2] % p
         prefix.append(acc)
-    inv = pow(acc, p - 2, p)
+    inv = _inverse(acc, p)
     out = [None] * len(pts)
     for i in range(len(pts) - 1, -1, -1):
         X, Y, Z = pts[i]
@@ -149,16 +170,63 @@ def encode_point(c, q):
     return b"\x04" + q[0].to_bytes(c.size, "big") + q[1].to_bytes(c.size, "big")
 
 
-def _mul_add(c, u1, g, u2, q):
-    """u1*g + u2*q (affine inputs, Jacobian result), one doubling per bit for both."""
-    gq = _to_affine(c, _add_affine(c, (g[0], g[1], 1), q))  # None if q == -g
-    table = (None, g, q, gq)
+def odd_multiples(c, q, count):
+    """Affine q, 3q, 5q, ... (count points) of an affine point q of prime order."""
+    two_q = _batch_affine(c, [_double(c, (q[0], q[1], 1))])[0]
+    pts = [(q[0], q[1], 1)]
+    for _ in range(count - 1):
+        pts.append(_add_affine(c, pts[-1], two_q))
+    return _batch_affine(c, pts)
+
+
+def _wnaf(k, w):
+    """Width-w NAF of k >= 0 (w <= 7), least significant digit first, one byte per digit
+    (two's complement; a list would need one 2-4 KB block, hard to find in a fragmented
+    heap). Each nonzero digit is odd, |d| < 2**(w-1), and at least w-1 zeros follow
+    it, so ~1/(w+1) of the digits are nonzero."""
+    digits = bytearray(len("%x" % k) * 4 + 1)
+    full = 1 << w
+    half = full >> 1
+    i = 0
+    while k:
+        if k & 1:
+            d = k & (full - 1)
+            if d >= half:
+                d -= full
+            k -= d
+            digits[i] = d & 0xFF
+        k >>= 1
+        i += 1
+    return digits
+
+
+G_WINDOW = 5  # ec_tables holds 2**(G_WINDOW-2) odd multiples of G
+_Q_WINDOW = 4  # 4 odd multiples of Q, made per verification
+
+
+def _add_digit(c, r, d, odd):
+    # r + d*P for a nonzero NAF digit byte d, with odd = (P, 3P, 5P, ...); -P = (x, p - y).
+    if d < 128:
+        return _add_affine(c, r, odd[d >> 1])
+    pt = odd[(256 - d) >> 1]
+    return _add_affine(c, r, (pt[0], c.p - pt[1]))
+
+
+def _mul_add(c, u1, u2, q):
+    """u1*G + u2*q for affine q (Jacobian result): the doublings are shared."""
+    q_odd = odd_multiples(c, q, 1 << (_Q_WINDOW - 2))
+    ng = _wnaf(u1, G_WINDOW)
+    nq = _wnaf(u2, _Q_WINDOW)
+    lg = len(ng)
+    lq = len(nq)
+    g_odd = c.g_odd
     r = (1, 1, 0)
-    for i in range(max(len("%x" % u1), len("%x" % u2)) * 4 - 1, -1, -1):
+    for i in range(max(lg, lq) - 1, -1, -1):
         r = _double(c, r)
-        idx = ((u1 >> i) & 1) | (((u2 >> i) & 1) << 1)
-        if idx:
-            r = _add_affine(c, r, table[idx])
+        if i < lg and ng[i]:
+            r = _add_digit(c, r, ng[i], g_odd)
+        if i < lq and nq[i]:
+            r = _add_digit(c, r, nq[i], q_odd)
     return r
 
 
@@ -227,22 +295,25 @@ def ecdsa_verify(curve, public_point, digest, signature_der):
     excess = len(digest) * 8 - c.n_bits
     if excess > 0:
         e >>= excess
-    w = pow(s, n - 2, n)
-    pt = _to_affine(c, _mul_add(c, e * w % n, c.g, r * w % n, q))
-    if pt is None or pt[0] % n != r:
+    w = _inverse(s, n)
+    X, _, Z = _mul_add(c, e * w % n, r * w % n, q)
+    # Accept iff x(R) mod n == r, i.e. X == x * Z^2 (mod p) for x = r or x = r + n (the
+    # only values below p that are r mod n): no inversion needed.
+    p = c.p
+    zz = Z * Z % p
+    if Z == 0 or ((r * zz - X) % p and (r + n >= p or ((r + n) * zz - X) % p)):
         raise SignatureError("%s: ECDSA signature mismatch" % c.name)
 
 
-def _scalar_mul(c, k, q):
-    """k*q for affine q, 4-bit fixed window (64 windows for P-256)."""
-    multiples = [(q[0], q[1], 1)]
-    for _ in range(14):  # 2q .. 15q; none is infinity as q has prime order > 15
-        multiples.append(_add_affine(c, multiples[-1], q))
-    table = [None] + _batch_affine(c, multiples)
+def _scalar_mul(c, k, odd, w):
+    """k*P from odd = (P, 3P, .., (2**(w-1)-1)P) by a width-w NAF. Not constant-time
+    (nor is big-int arithmetic): acceptable for the one-use ECDH key of a HelloRetryRequest."""
+    naf = _wnaf(k, w)
     r = (1, 1, 0)
-    for i in range((len("%x" % c.n) - 1) * 4, -4, -4):
-        r = _double(c, _double(c, _double(c, _double(c, r))))
-        r = _add_affine(c, r, table[(k >> i) & 15])
+    for i in range(len(naf) - 1, -1, -1):
+        r = _double(c, r)
+        if naf[i]:
+            r = _add_digit(c, r, naf[i], odd)
     return r
 
 
@@ -254,7 +325,7 @@ def p256_keypair():
         d = int.from_bytes(priv, "big")
         if 0 < d < c.n:
             break
-    return priv, encode_point(c, _to_affine(c, _scalar_mul(c, d, c.g)))
+    return priv, encode_point(c, _to_affine(c, _scalar_mul(c, d, c.g_odd, G_WINDOW)))
 
 
 def p256_shared(priv, peer_point):
@@ -264,7 +335,7 @@ def p256_shared(priv, peer_point):
     if len(priv) != 32 or not 0 < d < c.n:
         raise ParseError("p256: bad private key")
     q = decode_point(c, peer_point)
-    pt = _to_affine(c, _scalar_mul(c, d, q))
+    pt = _to_affine(c, _scalar_mul(c, d, odd_multiples(c, q, 8), 5))
     if pt is None:  # impossible for a valid point and d in [1, n-1]; checked anyway
         raise AuthError("p256: shared point at infinity")
     return pt[0].to_bytes(32, "big")

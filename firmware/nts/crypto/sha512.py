@@ -64,7 +64,10 @@ def _compress(state, block):
     M = _M
     D = _DOUBLE
     K = _K
-    W = [int.from_bytes(block[i:i + 8], "big") for i in range(0, 128, 8)]
+    # Allocated once at full size: growing it would ask a fragmented heap for a bigger block.
+    W = [0] * 80
+    for t in range(16):
+        W[t] = int.from_bytes(block[8 * t:8 * t + 8], "big")
     for t in range(16, 80):
         x = W[t - 15]
         xx = x * D
@@ -72,7 +75,7 @@ def _compress(state, block):
         x = W[t - 2]
         xx = x * D
         s1 = ((xx >> 19) ^ (xx >> 61) ^ (x >> 6)) & M
-        W.append((W[t - 16] + s0 + W[t - 7] + s1) & M)
+        W[t] = (W[t - 16] + s0 + W[t - 7] + s1) & M
     a, b, c, d, e, f, g, h = state
     for t in range(80):
         ee = e * D
