@@ -51,6 +51,8 @@ def main():
     ap.add_argument("--timeout", type=int, default=900)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--mpy", action="store_true",
+                    help="import firmware precompiled with mpy-cross (as a board bundle)")
     ap.add_argument("modules", nargs="*")
     args = ap.parse_args()
     exe = micropython_binary()
@@ -58,6 +60,13 @@ def main():
     for item in args.env:
         k, _, v = item.partition("=")
         env[k] = v
+    if args.mpy:
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import build_mpy
+        out = os.path.join(ROOT, "build", "mpy-host")
+        build_mpy.compile_all(out, arch="x64")
+        env["NTS_FIRMWARE_PATH"] = out
+        args.env.append("(firmware as .mpy)")
     modules = args.modules or sorted(
         f[:-3] for f in os.listdir(PORTABLE) if f.startswith("test_") and f.endswith(".py"))
     label = "micropython heap=%d %s" % (args.heap, " ".join(args.env))
