@@ -196,7 +196,7 @@ def test_hello_retry_request_to_secp256r1(pki):
     srv = _StdlibServer(chain)
     stream = TLSStream("127.0.0.1", srv.port, "localhost", verifier(chain))
     stream.connect()
-    assert stream.client._retried
+    assert stream.client.retried
     stream.send(b"ping")
     stream.authenticate()
     assert stream.recv() == b"ping"

@@ -45,21 +45,26 @@ class TLSClient:
 
     verify_chain(chain) -> leaf public key tuple (see nts.crypto.signature), raising
     CertError: the trust decision, injected so this module stays free of trust policy.
+    key_pair: an X25519 (private, public) pair made ahead of time (e.g. while idle);
+    by default one is made here, still before the caller connects.
     """
 
-    def __init__(self, server_name, verify_chain, schemes=signature.SUPPORTED_SCHEMES):
+    def __init__(self, server_name, verify_chain, schemes=signature.SUPPORTED_SCHEMES,
+                 key_pair=None):
         self._name = server_name.encode() if isinstance(server_name, str) else server_name
         self._verify_chain = verify_chain
         self._schemes = schemes
-        self._private, public = x25519.keypair()
+        self._private, public = key_pair or x25519.keypair()
         self._share = (msg.GROUP_X25519, public)
-        self._session_id = random_bytes(32)
+        # legacy_session_id: 32 random bytes for middlebox compatibility (RFC 8446 D.4);
+        # not secret, the server echoes it.
+        self.session_id = random_bytes(32)
         self._records = record.RecordLayer()
         self._hs = record.HandshakeBuffer()
         self._transcript = ks.Transcript()
         self._keys = ks.KeySchedule()
         self._state = _WAIT_SERVER_HELLO
-        self._retried = False
+        self.retried = False
         self._chain = None
         self._cert_hash = None
         self._cert_verify = None
@@ -129,7 +134,7 @@ class TLSClient:
 
     def _send_client_hello(self, retry):
         cookie = retry.cookie if retry is not None else None
-        hello = msg.client_hello(random_bytes(32), self._session_id, self._name, [self._share],
+        hello = msg.client_hello(random_bytes(32), self.session_id, self._name, [self._share],
                                  self._schemes, cookie)
         self._transcript.add(hello)
         return self._records.seal(record.HANDSHAKE, hello)
@@ -139,7 +144,7 @@ class TLSClient:
     def _on_server_hello(self, msg_type, body, raw):
         self._expect(msg_type, msg.SERVER_HELLO)
         sh = msg.parse_server_hello(body)
-        if sh.session_id != self._session_id:
+        if sh.session_id != self.session_id:
             raise TLSError("ServerHello does not echo our session id")
         if sh.is_retry:
             self._on_hello_retry(sh, raw)
@@ -167,11 +172,11 @@ class TLSClient:
     def _on_hello_retry(self, hrr, raw):
         # RFC 8446 4.1.4: at most one HelloRetryRequest, and it must change something:
         # we only ever offer an X25519 share, so the only useful request is secp256r1.
-        if self._retried:
+        if self.retried:
             raise TLSError("second HelloRetryRequest")
         if hrr.group != msg.GROUP_SECP256R1:
             raise TLSError("HelloRetryRequest for group %d" % hrr.group)
-        self._retried = True
+        self.retried = True
         self._records.accept_ccs = True
         from nts.crypto import ec
         self._private, public = ec.p256_keypair()
