@@ -24,17 +24,18 @@
 # until their first good sample, refusing only certificates that expired before the
 # floor (firmware build time or the persisted last good time); others are checked
 # against the untrusted clock, which may well refuse them.
+# Modules needed only for key exchange, persistence or real sockets are imported where
+# used: a board that resumes persisted sessions never loads the certificate code, and
+# the import footprint decides whether the engine fits a ~100 KB heap as .mpy files.
 import asyncio
+import gc
 
 from nts import policy, selection, timescale
-from nts.aio import UDPEndpoint
 from nts.association import ACTION_QUERY
 from nts.buildtime import BUILD_TIME
 from nts.errors import AuthError, KissOfDeath, NTPError, NTSError, ParseError, StateError
 from nts.peer import Peer, uniform
 from nts.platform import random_bytes, ticks_diff, ticks_ms
-from nts.state import State
-from nts.tls.trust import CertTimePolicy
 
 NS = 1000000000
 DEFAULT_CA_GROUP = "default"    # trust-store group for servers with RootCAs ""
@@ -61,6 +62,7 @@ class Transport:
         return result
 
     def udp(self, host, port):
+        from nts.aio import UDPEndpoint
         return UDPEndpoint(host, port)
 
 
@@ -144,6 +146,8 @@ class Engine:
         return n
 
     def _persist(self, everything=False):
+        if self.store is None:
+            return
         for p in self.peers:
             a = p.assoc
             if a is None or a.action() != ACTION_QUERY:
@@ -161,7 +165,8 @@ class Engine:
                 self._dirty = True
         if self.last_good_ns - self._saved_good_ns >= self.save_period * NS:
             self._dirty = True
-        if self._dirty and self.store is not None:
+        if self._dirty:
+            from nts.state import State
             try:
                 self.store.save(State(self._digest, self.last_good_ns, self.clock.is_trusted(),
                                       dict(self._flash)))
@@ -200,6 +205,9 @@ class Engine:
                 for p in todo:
                     queried[p.name] = True
                 self._key_exchanges(todo)
+                # A collection inside an exchange would count as network delay (and
+                # error): collect now, while nothing is being timed.
+                gc.collect()
                 await asyncio.gather(*[self._query(p) for p in todo])
                 results.append(self._candidates([self._by_name[n] for n in names]))
                 sel, used = selection.select_prioritized(results, group.MinServers)
@@ -259,6 +267,7 @@ class Engine:
     # --- key exchange ----------------------------------------------------------------------
 
     def cert_policy(self, p):
+        from nts.tls.trust import CertTimePolicy
         now_s = self.clock.now_ns() // NS
         if self.clock.is_trusted():
             return CertTimePolicy(now_s)
@@ -325,6 +334,9 @@ class Engine:
 
     async def _exchange(self, p, ep):
         data, req = p.assoc.make_request(self._ntp_now())
+        # The packet does not carry t1 (its transmit timestamp is random, RFC 9109), so
+        # take it after the AEAD work: building the request is not network delay.
+        req.t1 = self._ntp_now()
         ep.send(data)
         p.last_tx = self.mono()
         start = ticks_ms()
@@ -389,4 +401,10 @@ class Engine:
         return {"time_ns": self.clock.now_ns(),
                 "clock": {"driver": type(self.clock).__name__,
                           "trusted": self.clock.is_trusted()},
-                "groups": groups, "servers": [p.snapshot() for p in self.peers]}
+                "groups": groups, "servers": [self._server_snapshot(p) for p in self.peers]}
+
+    def _server_snapshot(self, p):
+        s = p.snapshot()
+        if p.name in self._flash:       # the reserve on flash counts as cookies left
+            s["cookies"] += len(self._flash[p.name].cookies)
+        return s

@@ -15,12 +15,11 @@
 # hold-off (up to RATE_MAX_FACTOR times its poll interval); DENY and RSTR drop the
 # association and stop querying it until its next scheduled re-key (RFC 5905 7.4: stop
 # using the server; RFC 8915: a new key exchange is a new association).
-from nts import ke, ntp, selection
+from nts import ntp, selection
 from nts.association import ACTION_QUERY, NTSAssociation
 from nts.config import MODE_NTS
 from nts.platform import random_bytes
 from nts.policy import server_counter
-from nts.state import ServerSession
 
 NS = 1000000000
 KE_BACKOFF_MIN = 16         # s: first retry after a failed key exchange
@@ -91,6 +90,7 @@ class Peer:
 
     def restore(self, session, now):
         """Resume a persisted session (state.ServerSession): no key exchange needed."""
+        from nts import ke
         result = ke.KEResult(session.aead, session.cookies, session.ntp_host or None,
                              session.ntp_port)
         result.c2s, result.s2c = session.c2s, session.s2c
@@ -100,6 +100,7 @@ class Peer:
 
     def session(self, cookies):
         """A state.ServerSession of the current keys with the given cookies."""
+        from nts.state import ServerSession
         a = self.assoc
         c2s, s2c = a.keys()
         return ServerSession(self.name, a.aead, c2s, s2c, cookies, a.ntp_server or "",

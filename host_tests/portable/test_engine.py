@@ -1,0 +1,339 @@
+# The sync engine's logic with fake transports (no sockets, no TLS): selection and the
+# clock, priority fall-through, key-exchange scheduling and back-off, Kiss-o'-Death,
+# NAK, preflight, the power-safe cookie reserve and restart, the certificate time
+# policy, status. Servers answer through nts_double with a simulated true time.
+import asyncio
+import gc
+import os
+import sys
+
+from support import SkipTest
+
+# The engine with the protocol and crypto modules it drives keeps ~170 KB of bytecode on
+# the unix port's heap (as .mpy; frozen on a board it stays in flash), so these tests
+# cannot run in the 100 KB small-heap pass; test_e2e_sync runs a whole sync at 400 KB.
+SMALL_HEAP = sys.implementation.name == "micropython" and gc.mem_free() + gc.mem_alloc() < 300000
+if not SMALL_HEAP:
+    import nts
+    from nts import ke, ntp, timescale
+    from nts.config import Config
+    from nts.engine import Engine
+    from nts.errors import KEError, NetError
+    from nts import state as st
+    from rtc.simulated import SimulatedClock
+    import nts_double as dbl
+
+SEC = 1000000000
+TRUE_NS = 1795714200 * SEC          # 2026-11-26
+BUILD = 1795651200
+
+
+class Mono:
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self):
+        return self.t
+
+
+class FakeServer:
+    """Behaviour of one server: lie (s), dead, ke_fail, and one-shot `next` replies
+    ("nak", "drop", b"RATE", b"DENY", "nocookies")."""
+
+    def __init__(self, lie=0.0, dead=False, ke_fail=False):
+        self.lie = lie
+        self.dead = dead
+        self.ke_fail = ke_fail
+        self.next = []
+        self.ke_calls = 0
+        self.queries = 0
+        self.preflights = 0
+
+
+class Endpoint:
+    def __init__(self, srv, clock):
+        self.srv = srv
+        self.clock = clock
+        self.replies = []
+
+    def send(self, data):
+        srv = self.srv
+        if srv.dead:
+            return
+        if len(data) == 48:
+            srv.preflights += 1
+            return
+        srv.queries += 1
+        what = srv.next.pop(0) if srv.next else None
+        if what == "drop":
+            return
+        t2 = timescale.from_unix_ns(self.clock.true_ns + int(srv.lie * SEC))
+        kw = {"cookies": () if what == "nocookies" else (b"C" * 100,), "t2": t2, "t3": t2}
+        if what == "nak":
+            kw["kiss"] = ntp.KISS_NTS_NAK
+            kw["stratum"] = 0
+        elif isinstance(what, bytes):
+            kw["kiss"] = what
+            kw["stratum"] = 0
+        self.replies.append(dbl.server_answer(data, dbl.S2C, 15, **kw))
+
+    async def recv(self, timeout):
+        if self.replies:
+            return self.replies.pop(0)
+        if self.srv.dead:
+            raise NetError("no answer: connection refused")
+        raise asyncio.TimeoutError()
+
+    def close(self):
+        pass
+
+
+class FakeTransport:
+    def __init__(self, servers, clock):
+        self.servers = servers      # {host: FakeServer}
+        self.clock = clock
+        self.policies = []
+        self.order = []
+
+    def key_exchange(self, cfg, policy):
+        srv = self.servers[cfg.ServerURL]
+        srv.ke_calls += 1
+        self.policies.append((cfg.Instance, policy))
+        self.order.append(cfg.Instance)
+        if srv.dead or srv.ke_fail:
+            raise KEError("refused")
+        r = ke.KEResult(15, [b"C" * 100] * 8, cfg.ServerURL, 123)
+        r.c2s, r.s2c = dbl.C2S, dbl.S2C
+        return r
+
+    def udp(self, host, port):
+        return Endpoint(self.servers[host], self.clock)
+
+
+def _config(names, min_servers=2, prio=None, **extra):
+    servers = []
+    for i, n in enumerate(names):
+        d = {"Instance": n, "ServerURL": n + ".test", "Preflight": 0,
+             "Priority": prio[i] if prio else 0}
+        d.update(extra)
+        servers.append(d)
+    return Config.from_dict({"servers": servers, "groups": {"legal": {"MinServers": min_servers}}})
+
+
+def _need_engine():
+    if SMALL_HEAP:
+        raise SkipTest("engine + crypto bytecode does not fit a 100 KB unix-port heap")
+
+
+def _setup(behaviours, min_servers=2, clock_error_s=-50.0, trusted=False, prio=None, store=None,
+           **extra):
+    _need_engine()
+    names = sorted(behaviours)
+    servers = dict((n + ".test", behaviours[n]) for n in names)
+    clock = SimulatedClock(TRUE_NS, int(clock_error_s * SEC), trusted=trusted)
+    events = []
+    tr = FakeTransport(servers, clock)
+    eng = Engine(_config(names, min_servers, prio, **extra), clock, tr, store=store,
+                 hook=events.append, mono=Mono(), build_time=BUILD)
+    return eng, clock, tr, events
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+def _peer(eng, name):
+    return [p for p in eng.peers if p.name == name][0]
+
+
+def test_liar_outvoted_dead_skipped_clock_stepped():
+    eng, clock, tr, events = _setup({"a": FakeServer(), "b": FakeServer(),
+                                     "liar": FakeServer(lie=3600), "dead": FakeServer(dead=True)})
+    sel = _run(eng.sync_once())
+    assert sel.ok and sorted(sel.truechimers) == ["a", "b"]
+    assert sel.rejected["liar"].startswith("falseticker")
+    assert "dead" in sel.rejected and _peer(eng, "dead").state == "ke-failed"
+    assert abs(clock.error_ns()) < SEC // 1000 and clock.is_trusted()
+    kinds = [e["event"] for e in events]
+    assert "ClockAdjusted" in kinds and "SettingSystemTime" in kinds
+    # Later rounds: the liar never moves the clock; no new key exchange.
+    for _ in range(3):
+        clock.advance(30 * SEC)
+        eng.mono.t += 30
+        sel = _run(eng.sync_once())
+        assert sel.ok and "liar" not in sel.truechimers
+        assert abs(clock.error_ns()) < SEC // 1000
+    assert [tr.servers[n].ke_calls for n in ("a.test", "b.test", "liar.test")] == [1, 1, 1]
+
+
+def test_no_clock_change_without_min_servers():
+    eng, clock, tr, events = _setup({"a": FakeServer(), "liar": FakeServer(lie=3600)})
+    before = clock.error_ns()
+    sel = _run(eng.sync_once())
+    assert not sel.ok and clock.error_ns() == before and not clock.is_trusted()
+    assert eng.decision.kind is None
+
+
+def test_priority_fall_through():
+    srv = {"p0": FakeServer(dead=True), "p1a": FakeServer(), "p1b": FakeServer(),
+           "p2": FakeServer()}
+    eng, clock, tr, _ = _setup(srv, prio=None)
+    for p, prio in zip(sorted(srv), (0, 1, 1, 2)):
+        _peer(eng, p).cfg.Priority = prio
+    sel = _run(eng.sync_once())
+    assert sel.ok and sorted(sel.truechimers) == ["p1a", "p1b"]
+    assert tr.order == ["p0", "p1a", "p1b"]       # level 2 was never contacted
+    assert srv["p2"].queries == 0
+
+
+def test_key_exchange_back_off_and_recovery():
+    bad = FakeServer(ke_fail=True)
+    eng, clock, tr, _ = _setup({"a": bad}, min_servers=1)
+    waits = []
+    for _ in range(4):
+        _run(eng.sync_once())
+        p = _peer(eng, "a")
+        waits.append(p.ke_due - eng.mono.t)
+        _run(eng.sync_once())               # not due yet: no new attempt
+        eng.mono.t = p.ke_due
+    assert waits == [16, 32, 64, 128] and bad.ke_calls == 4
+    bad.ke_fail = False
+    assert _run(eng.sync_once()).ok and _peer(eng, "a").ke_failures == 0
+
+
+def test_nak_leads_to_key_exchange_at_next_poll():
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1)
+    _run(eng.sync_once())
+    s.next = ["nak"]
+    eng.mono.t += 30
+    _run(eng.sync_once())
+    assert s.ke_calls == 1 and _peer(eng, "a").state == "nak"     # re-key at the next poll
+    eng.mono.t += 30
+    assert _run(eng.sync_once()).ok and s.ke_calls == 2
+
+
+def test_cookies_run_out_then_key_exchange():
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1)
+    for i in range(9):
+        s.next = ["nocookies"]
+        _run(eng.sync_once())
+        eng.mono.t += 30
+    # 8 cookies from the key exchange, none back: the ninth round re-keys.
+    assert s.ke_calls == 2
+
+
+def test_kiss_rate_holds_and_deny_stops_until_rekey():
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1)
+    _run(eng.sync_once())
+    s.next = [b"RATE"]
+    eng.mono.t += 30
+    _run(eng.sync_once())
+    p = _peer(eng, "a")
+    assert p.state == "rate" and p.hold_until > eng.mono.t
+    q = s.queries
+    eng.mono.t += 1
+    _run(eng.sync_once())
+    assert s.queries == q and p.state == "held"
+    eng.mono.t = p.hold_until
+    s.next = [b"DENY"]
+    _run(eng.sync_once())
+    assert p.assoc is None and p.state == "denied"
+    assert p.ke_due - eng.mono.t >= p.cfg.MinRefresh
+    eng.mono.t += 60
+    _run(eng.sync_once())
+    assert s.ke_calls == 1                  # no key exchange before the re-key time
+    eng.mono.t = p.ke_due
+    assert _run(eng.sync_once()).ok and s.ke_calls == 2
+
+
+def test_refresh_rekeys_between_min_and_max_refresh():
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1)
+    _run(eng.sync_once())
+    p = _peer(eng, "a")
+    assert eng.mono.t + p.cfg.MinRefresh <= p.refresh_at <= eng.mono.t + p.cfg.MaxRefresh
+    eng.mono.t = p.refresh_at
+    _run(eng.sync_once())
+    assert s.ke_calls == 2
+
+
+def test_preflight_after_idle():
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1, Preflight=60)
+    _run(eng.sync_once())
+    assert s.preflights == 1               # never sent before: warm the path first
+    eng.mono.t += 30
+    _run(eng.sync_once())
+    assert s.preflights == 1
+    eng.mono.t += 61
+    _run(eng.sync_once())
+    assert s.preflights == 2 and _peer(eng, "a").state == "ok"
+
+
+def _state_path(name):
+    try:
+        os.mkdir("build")
+    except OSError:
+        pass
+    path = "build/engine_test_%s_%s.bin" % (sys.implementation.name, name)
+    for p in (path, path + ".tmp"):
+        try:
+            os.remove(p)
+        except OSError:
+            pass
+    return path
+
+
+def test_cookie_reserve_on_flash_and_restart_without_key_exchange():
+    _need_engine()
+    path = _state_path("restart")
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1, store=st.Store(path))
+    _run(eng.sync_once())
+    p = _peer(eng, "a")
+    on_flash = st.Store(path)._read(path, None).sessions["a"].cookies
+    # A cookie lives in RAM or on flash, never both: 8 in all, `reserve` of them on flash.
+    assert len(on_flash) == eng.reserve and len(p.assoc.cookies) == 8 - eng.reserve
+    eng.shutdown()
+    assert len(p.assoc.cookies) == 0
+    assert len(st.Store(path)._read(path, None).sessions["a"].cookies) == 8
+    # Restart: the session is resumed (and consumed from flash), no key exchange.
+    eng2, clock2, tr2, _ = _setup({"a": s}, min_servers=1, store=st.Store(path))
+    assert eng2.load_state() == 1
+    assert st.Store(path)._read(path, None).sessions == {}
+    assert _run(eng2.sync_once()).ok and s.ke_calls == 1
+    assert _peer(eng2, "a").state == "ok"
+
+
+def test_cert_time_policy_after_reboot():
+    eng, clock, tr, _ = _setup({"a": FakeServer(), "b": FakeServer()}, clock_error_s=-1e8)
+    _peer(eng, "a").cfg.NoCertTimeCheckAfterReboot = True
+    pa = eng.cert_policy(_peer(eng, "a"))
+    pb = eng.cert_policy(_peer(eng, "b"))
+    assert not pa.trusted and pa.floor == BUILD       # date check skipped, floor kept
+    assert pb.trusted and pb.now == clock.now_ns() // SEC    # checked on the wrong clock
+    _run(eng.sync_once())
+    assert clock.is_trusted() and eng.cert_policy(_peer(eng, "a")).trusted
+
+
+def test_status_has_no_secrets():
+    eng, clock, tr, _ = _setup({"a": FakeServer(), "b": FakeServer()})
+    _run(eng.sync_once())
+    m = nts.status(True)
+    assert m["groups"]["legal"]["ok"] and len(m["servers"]) == 2
+    for row in m["servers"]:
+        assert row["cookies"] == 8 and row["aead"] == 15
+        for v in row.values():
+            assert not isinstance(v, (bytes, bytearray))
+    text = nts.status.render(eng.snapshot())
+    assert "CCCC" not in text and "group legal: OK" in text
+
+
+def test_next_interval_randomized_in_range():
+    eng, clock, tr, _ = _setup({"a": FakeServer(), "b": FakeServer()})
+    _run(eng.sync_once())
+    seen = [eng.next_interval() for _ in range(20)]
+    assert all(30 <= x <= 3600 for x in seen) and len(set(seen)) > 1
