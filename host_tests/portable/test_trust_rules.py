@@ -4,13 +4,18 @@ from binascii import b2a_base64
 
 from nts.errors import CertError, ParseError
 from nts.tls import pem, trust
-from support import raises
-from x509_vectors import certs
+from support import raises, vectors
+from x509_vectors import by_id
 
 
-def _certs_by_cn(*cns):
-    """DER of the x509_certs vectors whose subject CN is in cns, in file order."""
-    return [der for _, der, o in certs(oracle=True) if o and o["cn"] in cns]
+def _chain_and_root(name):
+    """DER of a chain vector's certificates followed by its anchor."""
+    for case in vectors("x509_chains"):
+        if case["name"] == name:
+            ids = case["chain"] + case["anchors"]
+            der = by_id(ids)
+            return [der[i] for i in ids]
+    raise AssertionError("vector %s missing" % name)
 
 
 class _Dated:
@@ -35,7 +40,7 @@ def test_time_policy():
 
 
 def test_pem_and_der_files():
-    ders = _certs_by_cn("ptbtime1.ptb.de", "R11", "ISRG Root X1")
+    ders = _chain_and_root("rsa_1_intermediate")
     assert len(ders) == 3
     path = "build/test_x509_anchor"
     with open(path + ".pem", "w") as f:

@@ -18,11 +18,12 @@ def certs(ids=None, oracle=False):
                 continue
             if line.startswith('"hex":"', comma + 1):
                 if der is None:
-                    der = bytearray()
-                der.extend(unhexlify(line[comma + 8:line.find('"', comma + 8)]))
+                    der = []
+                der.append(unhexlify(line[comma + 8:line.find('"', comma + 8)]))
             else:
                 o = json.loads(line)["oracle"] if oracle else None
-                yield i, bytes(der), o
+                der = b"".join(der)
+                yield i, der, o
                 der = None
 
 

@@ -140,6 +140,21 @@ def _cases():
             c = chain(**kw)
             return _case(name, c.chain_der, [c.root_der], host, expect, needs=needs)
 
+        # The PTB servers' shape first: on the 100 KB heap its RSA-4096 step needs
+        # contiguous blocks, which are easiest to find early in a test process.
+        le = chain(kind="le", hostname="ptbtime1.ptb.de", ip=None)
+        yield _case("le_shape", le.chain_der, [le.root_der], "ptbtime1.ptb.de", "ok")
+        yield _case("le_shape_uppercase_host", le.chain_der, [le.root_der],
+                    "PTBTIME1.PTB.DE.", "ok")
+        yield _case("le_shape_wrong_host", le.chain_der, [le.root_der], "ptbtime2.ptb.de",
+                    "name_mismatch")
+        yield _case("le_shape_root_included", le.chain_der + [le.root_der], [le.root_der],
+                    "ptbtime1.ptb.de", "ok")
+        yield _case("le_shape_intermediate_as_anchor", le.chain_der, [le.chain_der[1]],
+                    "ptbtime1.ptb.de", "ok")
+        yield _case("le_shape_missing_intermediate", le.chain_der[:1], [le.root_der],
+                    "ptbtime1.ptb.de", "untrusted")
+
         # Good chains of every supported shape.
         yield simple("rsa_1_intermediate", "ok")
         yield simple("rsa_ip_san", "ok", host="127.0.0.1")
@@ -158,19 +173,6 @@ def _cases():
                      needs="ec")
         yield simple("ecdsa_p384_key_sha256_sig", "ok", kind="ecdsa", curve="p384",
                      hash="sha256", needs="ec")
-
-        le = chain(kind="le", hostname="ptbtime1.ptb.de", ip=None)
-        yield _case("le_shape", le.chain_der, [le.root_der], "ptbtime1.ptb.de", "ok")
-        yield _case("le_shape_uppercase_host", le.chain_der, [le.root_der],
-                    "PTBTIME1.PTB.DE.", "ok")
-        yield _case("le_shape_wrong_host", le.chain_der, [le.root_der], "ptbtime2.ptb.de",
-                    "name_mismatch")
-        yield _case("le_shape_root_included", le.chain_der + [le.root_der], [le.root_der],
-                    "ptbtime1.ptb.de", "ok")
-        yield _case("le_shape_intermediate_as_anchor", le.chain_der, [le.chain_der[1]],
-                    "ptbtime1.ptb.de", "ok")
-        yield _case("le_shape_missing_intermediate", le.chain_der[:1], [le.root_der],
-                    "ptbtime1.ptb.de", "untrusted")
 
         # Order and extra certificates (RFC 8446 4.4.2.2).
         c2 = chain(intermediates=2)

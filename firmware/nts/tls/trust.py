@@ -17,7 +17,7 @@
 from micropython import const
 
 from nts.errors import CertError, ConfigError, SignatureError
-from nts.tls import pem, x509
+from nts.tls import x509
 from nts.tls.hostname import matches as hostname_matches
 
 MAX_PATH = const(5)       # certificates from leaf to anchor, anchor included
@@ -71,6 +71,7 @@ class TrustStore:
 
     def add_pem(self, group, pem_text):
         """Add every certificate of a PEM text; return how many."""
+        from nts.tls import pem  # only when loading files: keeps verification lean
         n = 0
         for der_bytes in pem.certificates(pem_text):
             self.add(group, der_bytes)
