@@ -29,9 +29,19 @@ class _Protection:
     """AEAD state of one direction: key, static IV, and the 64-bit record sequence."""
 
     def __init__(self, key, iv):
-        self._aead = AESGCM(key)
+        # The AES-GCM context (key schedule, GHASH tables) is made on first use: the
+        # server's application key is set with our Finished but first used only for the
+        # response, which keeps its setup off the critical path.
+        self._key = key
+        self._aead = None
         self._iv = iv
         self._seq = 0
+
+    def _gcm(self):
+        if self._aead is None:
+            self._aead = AESGCM(self._key)
+            self._key = None
+        return self._aead
 
     def _nonce(self):
         # RFC 8446 5.3: the sequence number, left-padded to iv_length, XOR the static IV.
@@ -44,10 +54,10 @@ class _Protection:
         return bytes(n)
 
     def seal(self, header, inner):
-        return self._aead.encrypt(self._nonce(), inner, header)
+        return self._gcm().encrypt(self._nonce(), inner, header)
 
     def open(self, header, ciphertext):
-        return self._aead.decrypt(self._nonce(), ciphertext, header)
+        return self._gcm().decrypt(self._nonce(), ciphertext, header)
 
 
 class RecordLayer:
