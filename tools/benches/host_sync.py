@@ -14,6 +14,10 @@ installed). Medians of RUNS runs.
                                 sources, `mpy_x64` precompiled .mpy; retained_code is
                                 what the imports alone keep on the heap (on the unix port
                                 bytecode lives in the heap; frozen on a board it does not)
+  min_heap.preloaded_mpy_x64    the same with every module imported first; minus
+  code_heap.preloaded_mpy_x64   (the modules' heap) gives data_peak_upper: an upper
+                                bound of the sync's live data peak (fragmentation
+                                included), i.e. what a board with frozen code needs
   mpy_total.frozen              bytes of .mpy a board freezes (nts + rtc base, armv7emsp)
 
 chronyd -Q only queries and prints the offset; it never sets the clock, and it runs
@@ -92,6 +96,57 @@ import nts.cli_sync, nts.keclient, nts.tls.client, rtc.unix, asyncio
 gc.collect()
 print(gc.mem_alloc() - a)
 """
+
+
+# A whole sync in-process after importing every module it uses, so the code is on the
+# heap before the data: min heap minus CODE bounds the data's live peak from above (it
+# still includes fragmentation). First run with MODS empty prints the module list.
+PRELOAD_SCRIPT = r"""
+import sys, gc
+sys.path.insert(0, "")
+gc.collect()
+a = gc.mem_alloc()
+for m in %(mods)r:
+    __import__(m)
+gc.collect()
+code = gc.mem_alloc() - a
+import nts.cli_sync
+rc = nts.cli_sync.main(%(args)r)
+print("MODS", " ".join(sorted(sys.modules)))
+print("CODE", code, rc)
+"""
+
+
+def preloaded_min_heap(servers, ca, cwd, tmp):
+    args = ["--ca", ca, "--name", "localhost", "--json", "--min-servers", str(len(servers))]
+    for srv in servers:
+        args += ["--server", srv]
+    path = os.path.join(tmp, "preload.py")
+
+    def run(mods, heap=None):
+        with open(path, "w") as f:
+            f.write(PRELOAD_SCRIPT % {"mods": mods, "args": args})
+        cmd = [MICROPYTHON] + (["-X", "heapsize=%d" % heap] if heap else []) + [path]
+        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120,
+                           env=dict(os.environ, NTS_VIPER="0"))
+        out = {}
+        for line in p.stdout.splitlines():
+            word, _, rest = line.partition(" ")
+            out[word] = rest
+        return out
+    mods = run([]).get("MODS", "").split()
+    if not mods:
+        return None, None
+    lo, hi = 50000, 2000000
+    code = None
+    while hi - lo > 4000:
+        mid = (lo + hi) // 2
+        r = run(mods, mid).get("CODE", "").split()
+        if len(r) == 2 and r[1] == "0":
+            hi, code = mid, int(r[0])
+        else:
+            lo = mid
+    return hi, code
 
 
 def mp_sync(servers, ca, state=None, heap=None, cwd=FIRMWARE, env=None, min_servers=1):
@@ -242,6 +297,11 @@ def main():
             build_mpy.compile_all(mpy, arch="x64")
             benchlib.emit("host_sync", "min_heap.mpy_x64", min_heap(trio, ca, mpy) or -1,
                           "bytes")
+            heap, code = preloaded_min_heap(trio, ca, mpy, tmp)
+            if heap and code:
+                benchlib.emit("host_sync", "min_heap.preloaded_mpy_x64", heap, "bytes")
+                benchlib.emit("host_sync", "code_heap.preloaded_mpy_x64", code, "bytes")
+                benchlib.emit("host_sync", "data_peak_upper.mpy_x64", heap - code, "bytes")
             benchlib.emit("host_sync", "retained_code.src", retained(FIRMWARE) or -1, "bytes")
             benchlib.emit("host_sync", "retained_code.mpy_x64", retained(mpy) or -1, "bytes")
             benchlib.emit("host_sync", "mpy_total.frozen", frozen_size(tmp), "bytes")
