@@ -17,6 +17,7 @@
 # State that lets a restart skip the key exchange goes to flash (nts.state) so that a
 # cookie lives in RAM or on flash, never both: after a key exchange (or a restart) the
 # newest `reserve` cookies of a session move to flash once; shutdown() moves the rest.
+# The reserve is for the next start only: a stash that runs dry while running re-keys.
 # Steady-state rounds write nothing except, every `save_period`, the last good time.
 #
 # Certificate dates: with a trusted clock they are checked against it. After a reboot

@@ -337,3 +337,46 @@ def test_next_interval_randomized_in_range():
     _run(eng.sync_once())
     seen = [eng.next_interval() for _ in range(20)]
     assert all(30 <= x <= 3600 for x in seen) and len(set(seen)) > 1
+
+
+def _root_der():
+    from support import vectors
+    from x509_vectors import by_id
+    for case in vectors("x509_chains"):
+        if case["name"] == "rsa_1_intermediate":
+            return by_id(case["anchors"])[case["anchors"][0]]
+    raise AssertionError("x509_chains vector missing")
+
+
+def test_service_builds_trust_groups_and_engine():
+    _need_engine()
+    from nts import service
+    from nts.errors import ConfigError
+    from support import raises
+    base = "build/engine_ca_%s" % sys.implementation.name
+    for d in (base, base + "/default", base + "/legalTimeCA"):
+        try:
+            os.mkdir(d)
+        except OSError:
+            pass
+    with open(base + "/default/root.der", "wb") as f:
+        f.write(_root_der())
+    store = service.trust_store(base)
+    assert store.groups() == ["default"] and len(store.anchors("default")) == 1
+    assert raises(ConfigError, service.trust_store, base + "/legalTimeCA").field == "CA_DIR"
+    assert raises(ConfigError, service.trust_store, base + "/nope").field == "CA_DIR"
+
+    class Settings:
+        CA_DIR = base
+        STATE_PATH = _state_path("service")
+
+    from nts import board
+    saved = board._settings
+    board._settings = Settings
+    try:
+        clock = SimulatedClock(TRUE_NS)
+        eng = service.make_engine({"servers": [{"ServerURL": "a.test"}]}, clock=clock)
+    finally:
+        board._settings = saved
+    assert eng.clock is clock and eng.store.path == Settings.STATE_PATH
+    assert eng.transport.store.groups() == ["default"] and eng.peers[0].name == "ntp1"
