@@ -61,6 +61,9 @@ _IV384 = (
 
 
 def _compress(state, block):
+    # The sigma values keep garbage above bit 64 (from the doubled word): everything they
+    # feed is summed and then masked, and a sum's low 64 bits ignore higher bits, so
+    # masking them too would only cost time.
     M = _M
     D = _DOUBLE
     K = _K
@@ -71,17 +74,20 @@ def _compress(state, block):
     for t in range(16, 80):
         x = W[t - 15]
         xx = x * D
-        s0 = ((xx >> 1) ^ (xx >> 8) ^ (x >> 7)) & M
+        s0 = (xx >> 1) ^ (xx >> 8) ^ (x >> 7)
         x = W[t - 2]
         xx = x * D
-        s1 = ((xx >> 19) ^ (xx >> 61) ^ (x >> 6)) & M
-        W[t] = (W[t - 16] + s0 + W[t - 7] + s1) & M
+        W[t] = (W[t - 16] + s0 + W[t - 7] + ((xx >> 19) ^ (xx >> 61) ^ (x >> 6))) & M
     a, b, c, d, e, f, g, h = state
+    bc = b ^ c
     for t in range(80):
         ee = e * D
-        t1 = h + (((ee >> 14) ^ (ee >> 18) ^ (ee >> 41)) & M) + (g ^ (e & (f ^ g))) + K[t] + W[t]
+        t1 = h + ((ee >> 14) ^ (ee >> 18) ^ (ee >> 41)) + (g ^ (e & (f ^ g))) + K[t] + W[t]
         aa = a * D
-        t2 = (((aa >> 28) ^ (aa >> 34) ^ (aa >> 39)) & M) + ((a & (b | c)) | (b & c))
+        ab = a ^ b
+        # Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)); this round's a ^ b is the next b ^ c.
+        t2 = ((aa >> 28) ^ (aa >> 34) ^ (aa >> 39)) + (b ^ (ab & bc))
+        bc = ab
         h = g
         g = f
         f = e
