@@ -23,7 +23,7 @@ from host_tests.certs import make_chain
 from host_tests.reference.server import ReferenceServer
 from nts import timescale
 from nts.association import NTSAssociation
-from nts.errors import CertError, SignatureError, TLSError
+from nts.errors import SignatureError, TLSError
 from nts.keclient import chain_verifier, key_exchange
 from nts.tls import trust
 from nts.tls.stream import TLSStream
@@ -230,7 +230,6 @@ def test_certificate_verify_by_another_key_is_refused(servers, pki):
         return other_key
     with pytest.raises(SignatureError):
         key_exchange("127.0.0.1", swapped, srv.ke_port, "localhost")
-    assert srv.events[-1][1]["result"] == "ok"   # the server had answered: we threw it away
 
 
 # --- refusals through the CLI, under both interpreters --------------------------------------

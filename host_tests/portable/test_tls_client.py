@@ -39,7 +39,8 @@ def _client(case, name="localhost", anchor=None):
     saved = tls_client.random_bytes
     tls_client.random_bytes = lambda n: randoms.pop(0)
     try:
-        c = tls_client.TLSClient("localhost", verify, key_pair=(private, x25519.public_key(private)))
+        key_pair = (private, x25519.public_key(private))
+        c = tls_client.TLSClient("localhost", verify, key_pair=key_pair)
         hello = c.start()
     finally:
         tls_client.random_bytes = saved

@@ -13,7 +13,8 @@
 from micropython import const
 
 from nts.crypto import ct, signature, x25519
-from nts.errors import AuthError, NTSError, TLSError
+from nts.errors import AuthError, CertError, NTSError, ParseError, SignatureError, TLSAlert, \
+    TLSError
 from nts.platform import random_bytes
 from nts.tls import keyschedule as ks
 from nts.tls import messages as msg
@@ -59,6 +60,7 @@ class TLSClient:
         # legacy_session_id: 32 random bytes for middlebox compatibility (RFC 8446 D.4);
         # not secret, the server echoes it.
         self.session_id = random_bytes(32)
+        self._random = None
         self._records = record.RecordLayer()
         self._hs = record.HandshakeBuffer()
         self._transcript = ks.Transcript()
@@ -87,6 +89,7 @@ class TLSClient:
 
     def start(self):
         """The ClientHello record: the first bytes to send."""
+        self._random = random_bytes(32)
         return self._send_client_hello(None)
 
     def receive(self, data):
@@ -133,8 +136,10 @@ class TLSClient:
             raise TLSError("handshake message spans a key change")
 
     def _send_client_hello(self, retry):
+        # After a HelloRetryRequest only the key share and the cookie change (RFC 8446
+        # 4.1.2): same random, same session id.
         cookie = retry.cookie if retry is not None else None
-        hello = msg.client_hello(random_bytes(32), self.session_id, self._name, [self._share],
+        hello = msg.client_hello(self._random, self.session_id, self._name, [self._share],
                                  self._schemes, cookie)
         self._transcript.add(hello)
         return self._records.seal(record.HANDSHAKE, hello)
@@ -300,10 +305,10 @@ class TLSClient:
         self._keys = None
         self._app = []
         self._private = None
+        self._chain = self._cert_verify = None
 
     def failure_alert(self, exc):
         """The alert record to send before closing after exc (best effort, may be b"")."""
-        from nts.errors import CertError, ParseError, SignatureError, TLSAlert
         if isinstance(exc, TLSAlert) or not isinstance(exc, NTSError):
             return b""
         if isinstance(exc, ParseError):
@@ -315,7 +320,7 @@ class TLSClient:
             # the common case and either alert ends the connection the same way.
             code = _ALERT_BAD_RECORD_MAC
         elif isinstance(exc, TLSError):
-            code = _ALERT_HANDSHAKE_FAILURE if not self.handshake_done else _ALERT_UNEXPECTED_MESSAGE
+            code = _ALERT_UNEXPECTED_MESSAGE if self.handshake_done else _ALERT_HANDSHAKE_FAILURE
         else:
             return b""
         try:

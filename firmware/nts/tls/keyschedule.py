@@ -111,7 +111,7 @@ class KeySchedule:
         self._master_secret = extract(salt, _ZEROS)
 
     def derive_application(self, server_finished_hash):
-        """Application secrets and exporter_master_secret from Hash(ClientHello..server Finished)."""
+        """Application and exporter secrets from Hash(ClientHello..server Finished)."""
         if self._master_secret is None:
             raise TLSError("application secrets before handshake secrets")
         m = self._master_secret
