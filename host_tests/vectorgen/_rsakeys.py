@@ -88,8 +88,13 @@ def private_key(bits, seed, e=65537):
 
 
 def raw_sign(key, em):
-    """RSASP1 on the encoded message bytes em: the signature as len(n)-byte string."""
+    """RSASP1 on the encoded message bytes em (CRT, RFC 8017 5.1.2 2b): the signature as a
+    len(n)-byte string."""
     nums = key.private_numbers()
     n = nums.public_numbers.n
     k = (n.bit_length() + 7) // 8
-    return pow(int.from_bytes(em, "big"), nums.d, n).to_bytes(k, "big")
+    m = int.from_bytes(em, "big")
+    s1 = pow(m, nums.dmp1, nums.p)
+    s2 = pow(m, nums.dmq1, nums.q)
+    s = s2 + nums.q * (nums.iqmp * (s1 - s2) % nums.p)
+    return s.to_bytes(k, "big")
