@@ -28,6 +28,7 @@ Faults (all default False):
     expired             leaf notAfter one day before `now`
     not_yet_valid       leaf notBefore one day after `now`
     ca_false_intermediate  first intermediate has basicConstraints CA=false
+    no_bc_intermediate  first intermediate has no basicConstraints at all
     root_pathlen0       root has pathLenConstraint 0 (so an intermediate breaks it)
     no_server_auth      leaf EKU lists clientAuth only
     leaf_bad_key_usage  leaf keyUsage is keyEncipherment only (no digitalSignature)
@@ -217,6 +218,7 @@ def _keys_for(kind, seed, curve, ca_curve, n_inter):
 def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", intermediates=1,
                dns_names=None, ips=None, now=None, seed="default", hash=None, curve="p256",
                ca_curve=None, expired=False, not_yet_valid=False, ca_false_intermediate=False,
+               no_bc_intermediate=False,
                root_pathlen0=False, no_server_auth=False, leaf_bad_key_usage=False,
                unknown_critical=False, pss=False, pss_salt=None, bad_signature=False,
                prefix=None):
@@ -248,9 +250,11 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
         is_ca = not (ca_false_intermediate and i == 0)
         b = (x509.CertificateBuilder().subject_name(iname).issuer_name(issuer_name)
              .public_key(ikey.public_key()).serial_number(0x2000 + i)
-             .not_valid_before(_ts(now - 365 * DAY)).not_valid_after(_ts(now + 3 * 365 * DAY))
-             .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-             .add_extension(_ca_usage() if is_ca else _leaf_usage(False), critical=True)
+             .not_valid_before(_ts(now - 365 * DAY)).not_valid_after(_ts(now + 3 * 365 * DAY)))
+        if not (no_bc_intermediate and i == 0):
+            b = b.add_extension(x509.BasicConstraints(ca=is_ca, path_length=None),
+                                critical=True)
+        b = (b.add_extension(_ca_usage() if is_ca else _leaf_usage(False), critical=True)
              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
                                                    ExtendedKeyUsageOID.CLIENT_AUTH]),
                             critical=False))

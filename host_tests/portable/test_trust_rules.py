@@ -1,11 +1,17 @@
 # The parts of nts.tls.trust that need no signature: the certificate time policy
 # (NoCertTimeCheckAfterReboot with a floor) and trust groups loaded from PEM/DER files.
+import gc
 from binascii import b2a_base64
 
-from nts.errors import CertError, ParseError
-from nts.tls import pem, trust
-from support import raises, vectors
-from x509_vectors import by_id
+# Collected between the big imports: on the 100 KB heap they are compiled from source
+# and the compiler's leftovers would otherwise leave no free block of a few KB.
+from nts.tls import x509  # noqa: F401
+gc.collect()
+from nts.errors import CertError, ParseError  # noqa: E402
+from nts.tls import pem, trust  # noqa: E402
+from support import raises, vectors  # noqa: E402
+from x509_vectors import by_id  # noqa: E402
+gc.collect()
 
 
 def _chain_and_root(name):
@@ -39,6 +45,12 @@ def test_time_policy():
     assert e.reason == "expired"
 
 
+def _pem(der):
+    b64 = b2a_base64(der).decode().strip()
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    return "-----BEGIN CERTIFICATE-----\n%s\r\n-----END CERTIFICATE-----\n" % "\r\n".join(lines)
+
+
 def test_pem_and_der_files():
     ders = _chain_and_root("rsa_1_intermediate")
     assert len(ders) == 3
@@ -46,23 +58,20 @@ def test_pem_and_der_files():
     with open(path + ".pem", "w") as f:
         f.write("# comment\n")
         for d in ders:
-            b64 = b2a_base64(d).decode().strip()
-            f.write("-----BEGIN CERTIFICATE-----\n")
-            for i in range(0, len(b64), 64):
-                f.write(b64[i:i + 64] + "\r\n")
-            f.write("-----END CERTIFICATE-----\njunk\n")
+            f.write(_pem(d))
+            f.write("junk between blocks\n")
     with open(path + ".der", "wb") as f:
         f.write(ders[2])
-    with open(path + ".pem") as f:
-        text = f.read()
-    assert list(pem.certificates(text)) == ders
     st = trust.TrustStore()
-    assert st.add_pem("legalTimeCA", text) == len(ders)
-    text = None
     assert st.load("a", path + ".pem") == len(ders)
     assert st.load("b", path + ".der") == 1
+    assert st.add_pem("legalTimeCA", _pem(ders[2])) == 1  # str as well as bytes
+    assert [c.subject for c in st.anchors("a")] == [x509.parse(d).subject for d in ders]
     assert len(st.anchors("b")) == 1 and st.anchors("nope") == []
     assert sorted(st.groups()) == ["a", "b", "legalTimeCA"]
+    with open(path + ".pem", "w") as f:
+        f.write(_pem(ders[0])[:-30])
+    raises(ParseError, st.load, "c", path + ".pem")
     raises(ParseError, lambda: list(pem.certificates("-----BEGIN CERTIFICATE-----\nAAAA")))
     bad = "-----BEGIN CERTIFICATE-----\nMII*\n-----END CERTIFICATE-----\n"
     raises(ParseError, lambda: list(pem.certificates(bad)))

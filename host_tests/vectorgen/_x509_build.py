@@ -228,6 +228,8 @@ def _cases():
 
         # Constraints and usage.
         yield simple("intermediate_not_ca", "not_ca", ca_false_intermediate=True)
+        yield simple("intermediate_without_basic_constraints", "not_ca",
+                     no_bc_intermediate=True)
         yield simple("root_pathlen0", "path_too_long", root_pathlen0=True)
         yield simple("root_pathlen0_no_intermediate", "ok", root_pathlen0=True,
                      intermediates=0)

@@ -1,5 +1,6 @@
-# PEM (RFC 7468) certificate blocks -> DER. A trust file may hold several certificates;
-# text outside the BEGIN/END lines (comments, other block types) is skipped.
+# PEM (RFC 7468) certificate blocks -> DER, from text in memory or streamed from a file.
+# A trust file may hold several certificates; text outside the BEGIN/END lines
+# (comments, other block types) is skipped.
 from binascii import a2b_base64
 
 from nts.errors import ParseError
@@ -23,6 +24,24 @@ def certificates(text):
             raise ParseError("pem: BEGIN CERTIFICATE without END")
         yield _decode(memoryview(text)[start:end])
         pos = end + len(_END)
+
+
+def certificates_in_file(f):
+    """Yield the DER bytes of each CERTIFICATE block of a file opened "rb", reading it
+    line by line, so a bundle never has to fit in RAM at once."""
+    body = None
+    for line in f:
+        line = line.strip()
+        if body is None:
+            if line == _BEGIN:
+                body = []
+        elif line == _END:
+            yield _decode(b"".join(body))
+            body = None
+        else:
+            body.append(line)
+    if body is not None:
+        raise ParseError("pem: BEGIN CERTIFICATE without END")
 
 
 def _decode(body):

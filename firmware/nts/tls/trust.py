@@ -10,7 +10,8 @@
 # Time (CertTimePolicy): with a trusted clock every certificate in the path must satisfy
 # notBefore <= now <= notAfter. A board that has just booted may not know the time;
 # NoCertTimeCheckAfterReboot (chrony: nocerttimecheck) then allows ONE sync without the
-# date check. Even then any certificate whose notAfter lies before `floor` (firmware
+# date check: the caller passes trusted=False only for the first sync per server after
+# boot, and trusted=True once the clock has been set from NTS. Even then any certificate whose notAfter lies before `floor` (firmware
 # build time, or the last time we trusted, persisted) is refused: the true time is known
 # to be later than the floor, so such a certificate has certainly expired, and a replayed
 # long-expired certificate with a leaked key can never pass.
@@ -79,13 +80,20 @@ class TrustStore:
         return n
 
     def load(self, group, path):
-        """Add the certificates of a PEM or DER file; return how many."""
+        """Add the certificates of a DER file or a PEM file (read line by line, so a
+        bundle need not fit in RAM); return how many."""
+        from nts.tls import pem
         with open(path, "rb") as f:
-            data = f.read()
-        if b"-----BEGIN" in data:
-            return self.add_pem(group, data)
-        self.add(group, data)
-        return 1
+            first = f.read(1)
+            if first == b"\x30":  # a DER certificate starts with a SEQUENCE
+                self.add(group, first + f.read())
+                return 1
+            f.seek(0)
+            n = 0
+            for der_bytes in pem.certificates_in_file(f):
+                self.add(group, der_bytes)
+                n += 1
+            return n
 
     def anchors(self, group):
         return self._groups.get(group, [])
@@ -157,7 +165,7 @@ def _build_path(certs, anchors, policy):
             usable = []
             for a in named:
                 policy.check(a)
-                _check_issuer(a, len(path) - 1)
+                _check_issuer(a, len(path) - 1, True)
                 usable.append(a)
             if len(path) + 1 > MAX_PATH:
                 raise CertError("path longer than %d" % MAX_PATH, "path_too_long")
@@ -176,7 +184,7 @@ def _build_path(certs, anchors, policy):
             raise CertError("self-signed %s is not a trust anchor" % _label(issuer),
                             "untrusted")
         policy.check(issuer)
-        _check_issuer(issuer, len(path) - 1)
+        _check_issuer(issuer, len(path) - 1, False)
         path.append(issuer)
 
 
@@ -187,12 +195,12 @@ def _issued_by(cert, issuer):
     return cert.aki is None or issuer.ski is None or cert.aki == issuer.ski
 
 
-def _check_issuer(cert, cas_below):
+def _check_issuer(cert, cas_below, is_anchor):
     """RFC 5280 6.1.4 (k), (l), (n): an issuer must be a CA, allowed to sign
     certificates, with `cas_below` intermediates under it within its pathLenConstraint.
-    A v1 certificate (no extensions) is accepted as CA only as an anchor, where the
-    caller configured it on purpose."""
-    if cert.ca is False or (cert.ca is None and cert.version == 3):
+    A sent intermediate needs basicConstraints cA=TRUE (a v1 one is refused, as OpenSSL
+    does); an anchor only must not say cA=FALSE (old v1 roots were configured on purpose)."""
+    if cert.ca is False or (cert.ca is None and not is_anchor):
         raise CertError("%s is not a CA" % _label(cert), "not_ca")
     if cert.key_usage is not None and not cert.key_usage & x509.KU_KEY_CERT_SIGN:
         raise CertError("%s keyUsage lacks keyCertSign" % _label(cert), "bad_usage")
