@@ -339,3 +339,21 @@ def test_refused_connection(pki, interp):
     port = s.getsockname()[1]
     s.close()
     _refused(interp, port, chain.root_pem_path, "NetError")
+
+
+@pytest.mark.parametrize("interp", INTERPRETERS)
+def test_cli_aead_choice_and_host_name(servers, interp):
+    srv, chain = servers("rsa")
+    args = ["ke", "--server", "localhost:%d" % srv.ke_port, "--ca", chain.root_pem_path,
+            "--aead", "15", "--json"]
+    if interp == "python":
+        cmd, cwd = [sys.executable, "-m", "nts"] + args, ROOT
+    else:
+        cmd, cwd = [MICROPYTHON, "-m", "nts"] + args, os.path.join(ROOT, "firmware")
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "firmware"))
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    out = json.loads(p.stdout)
+    assert p.returncode == 0 and out["ok"] and out["aead"] == 15, (out, p.stderr)
+    assert out["ntp_server"] == "localhost"
+    rc, out, _ = run_cli(interp, srv.ke_port, chain.root_pem_path, extra=("--aead", "99"))
+    assert rc == 1 and out["error"]["type"] == "ConfigError"

@@ -94,3 +94,38 @@ def test_wrong_name_and_untrusted_root_poison_the_session():
         raises(TLSError, c.read)
         raises(TLSError, c.exporter, _LABEL, b"", 16)
         raises(TLSError, c.authenticate)
+
+
+def test_key_update_both_directions():
+    # White box: play the server's side of a KeyUpdate (RFC 8446 4.6.3) with the
+    # session's own secrets, after the recorded session.
+    _require_heap()
+    from nts.tls import keyschedule as ks
+    from nts.tls import record
+    case = next(vectors("tls_session"))
+    c = _client(case)
+    c.receive(h(case["server_flight"]))
+    c.send(h(case["request"]))
+    c.receive(h(case["server_data"]))
+    c.authenticate()
+    assert c.read() == h(case["response"])
+    old_c, old_s = c._keys.client_ap, c._keys.server_ap
+    server = record.RecordLayer()
+    server.set_write_key(*ks.traffic_key_iv(old_s))
+    server._write._seq = c._records._read._seq      # the records the server already sent
+    out = c.receive(server.seal(record.HANDSHAKE, b"\x18\x00\x00\x01\x01"))  # requested
+    # Our answer goes under the old client key (its record 1, after the request) ...
+    peer = record.RecordLayer()
+    peer.set_read_key(*ks.traffic_key_iv(old_c))
+    peer._read._seq = 1
+    peer.feed(out)
+    assert peer.next_record() == (record.HANDSHAKE, b"\x18\x00\x00\x01\x00")
+    # ... and what follows under the next generation of both keys.
+    peer = record.RecordLayer()
+    peer.set_read_key(*ks.traffic_key_iv(ks.next_traffic_secret(old_c)))
+    peer.feed(c.send(b"after"))
+    assert peer.next_record() == (record.APPLICATION_DATA, b"after")
+    server = record.RecordLayer()
+    server.set_write_key(*ks.traffic_key_iv(ks.next_traffic_secret(old_s)))
+    c.receive(server.seal(record.APPLICATION_DATA, b"new"))
+    assert c.read() == b"new"

@@ -48,18 +48,25 @@ class TLSStream:
         self._deadline = ticks_ms() + self._timeout_ms
         host, port = self._addr
         try:
-            ai = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
-            sock = socket.socket(ai[0], socket.SOCK_STREAM)
+            addrs = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
         except OSError as e:
             raise NetError("cannot resolve %s: %s" % (host, e))
-        self._sock = sock
-        try:
-            self._set_nodelay()
-            sock.settimeout(self._remaining())
-            sock.connect(ai[-1])
-        except OSError as e:
-            self._abort()
-            raise NetError("connect to %s:%d failed: %s" % (host, port, e))
+        error = None
+        for ai in addrs:     # e.g. "localhost" may give ::1 first and 127.0.0.1 next
+            try:
+                self._sock = socket.socket(ai[0], socket.SOCK_STREAM)
+                self._set_nodelay()
+                self._sock.settimeout(self._remaining())
+                self._sock.connect(ai[-1])
+                break
+            except OSError as e:
+                error = e
+                self._abort()
+            except NetError:    # the deadline passed
+                self._abort()
+                raise
+        if self._sock is None:
+            raise NetError("connect to %s:%d failed: %s" % (host, port, error))
         self._handshake()
 
     def _set_nodelay(self):
