@@ -14,10 +14,10 @@ installed). Medians of RUNS runs.
                                 sources, `mpy_x64` precompiled .mpy; retained_code is
                                 what the imports alone keep on the heap (on the unix port
                                 bytecode lives in the heap; frozen on a board it does not)
-  min_heap.preloaded_mpy_x64    the same with every module imported first; minus
-  code_heap.preloaded_mpy_x64   (the modules' heap) gives data_peak_upper: an upper
-                                bound of the sync's live data peak (fragmentation
-                                included), i.e. what a board with frozen code needs
+  data_peak.<case>              free heap the sync needs once its modules are loaded
+                                (ballast bisection, plain twins): the live data peak,
+                                what a board with frozen code needs; code_heap is
+                                what those modules take on the unix port's heap
   mpy_total.frozen              bytes of .mpy a board freezes (nts + rtc base, armv7emsp)
 
 chronyd -Q only queries and prints the offset; it never sets the clock, and it runs
@@ -98,9 +98,10 @@ print(gc.mem_alloc() - a)
 """
 
 
-# A whole sync in-process after importing every module it uses, so the code is on the
-# heap before the data: min heap minus CODE bounds the data's live peak from above (it
-# still includes fragmentation). First run with MODS empty prints the module list.
+# A whole sync in-process after importing every module it uses (what a board has in
+# flash when frozen), with the free heap then filled by 1 KB ballast down to FREE bytes:
+# the smallest FREE that works is the heap the sync's data needs at its peak
+# (fragmentation included). The first run, with no modules, lists them.
 PRELOAD_SCRIPT = r"""
 import sys, gc
 sys.path.insert(0, "")
@@ -110,6 +111,10 @@ for m in %(mods)r:
     __import__(m)
 gc.collect()
 code = gc.mem_alloc() - a
+ballast = []
+while %(free)d and gc.mem_free() > %(free)d + 1024:
+    ballast.append(bytearray(1024))
+gc.collect()
 import nts.cli_sync
 rc = nts.cli_sync.main(%(args)r)
 print("MODS", " ".join(sorted(sys.modules)))
@@ -117,33 +122,40 @@ print("CODE", code, rc)
 """
 
 
-def preloaded_min_heap(servers, ca, cwd, tmp):
+def data_peak(servers, ca, cwd, tmp, state=None):
+    """(free heap a sync needs beyond its imported code, code bytes) by bisection."""
     args = ["--ca", ca, "--name", "localhost", "--json", "--min-servers", str(len(servers))]
     for srv in servers:
         args += ["--server", srv]
     path = os.path.join(tmp, "preload.py")
 
-    def run(mods, heap=None):
+    def run(mods, free):
+        if state and os.path.exists(state + ".warm"):
+            # Every run starts from the same warm state (a run that fails mid-way has
+            # consumed its sessions; the bench may reuse cookies, a board never does).
+            shutil.copy(state + ".warm", state)
         with open(path, "w") as f:
-            f.write(PRELOAD_SCRIPT % {"mods": mods, "args": args})
-        cmd = [MICROPYTHON] + (["-X", "heapsize=%d" % heap] if heap else []) + [path]
-        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120,
-                           env=dict(os.environ, NTS_VIPER="0"))
+            f.write(PRELOAD_SCRIPT % {"mods": mods, "args": args + (
+                ["--state", state] if state else []), "free": free})
+        p = subprocess.run([MICROPYTHON, path], cwd=cwd, capture_output=True, text=True,
+                           timeout=120, env=dict(os.environ, NTS_VIPER="0"))
         out = {}
         for line in p.stdout.splitlines():
             word, _, rest = line.partition(" ")
             out[word] = rest
-        return out
-    mods = run([]).get("MODS", "").split()
-    if not mods:
+        r = out.get("CODE", "").split()
+        return out.get("MODS", "").split(), (int(r[0]) if len(r) == 2 and r[1] == "0" else None)
+    mods, code = run([], 0)
+    if not mods or code is None:
         return None, None
-    lo, hi = 50000, 2000000
-    code = None
-    while hi - lo > 4000:
+    if state:
+        shutil.copy(state, state + ".warm")
+    code = run(mods, 0)[1]
+    lo, hi = 4000, 400000
+    while hi - lo > 1000:
         mid = (lo + hi) // 2
-        r = run(mods, mid).get("CODE", "").split()
-        if len(r) == 2 and r[1] == "0":
-            hi, code = mid, int(r[0])
+        if run(mods, mid)[1] is not None:
+            hi = mid
         else:
             lo = mid
     return hi, code
@@ -297,11 +309,16 @@ def main():
             build_mpy.compile_all(mpy, arch="x64")
             benchlib.emit("host_sync", "min_heap.mpy_x64", min_heap(trio, ca, mpy) or -1,
                           "bytes")
-            heap, code = preloaded_min_heap(trio, ca, mpy, tmp)
-            if heap and code:
-                benchlib.emit("host_sync", "min_heap.preloaded_mpy_x64", heap, "bytes")
-                benchlib.emit("host_sync", "code_heap.preloaded_mpy_x64", code, "bytes")
-                benchlib.emit("host_sync", "data_peak_upper.mpy_x64", heap - code, "bytes")
+            peak, code = data_peak(trio, ca, mpy, tmp)
+            if peak:
+                benchlib.emit("host_sync", "data_peak.cold_3_servers", peak, "bytes")
+                benchlib.emit("host_sync", "code_heap.mpy_x64", code, "bytes")
+            peak, _ = data_peak(trio[:1], ca, mpy, tmp)
+            if peak:
+                benchlib.emit("host_sync", "data_peak.cold_1_server", peak, "bytes")
+            peak, _ = data_peak(trio[:1], ca, mpy, tmp, os.path.join(tmp, "peak.state"))
+            if peak:
+                benchlib.emit("host_sync", "data_peak.warm_1_server", peak, "bytes")
             benchlib.emit("host_sync", "retained_code.src", retained(FIRMWARE) or -1, "bytes")
             benchlib.emit("host_sync", "retained_code.mpy_x64", retained(mpy) or -1, "bytes")
             benchlib.emit("host_sync", "mpy_total.frozen", frozen_size(tmp), "bytes")
