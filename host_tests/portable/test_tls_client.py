@@ -33,18 +33,23 @@ def _client(case, name="localhost", anchor=None):
     def verify(chain):
         return trust.verify_chain(chain, name, store, "t", policy)
 
-    from nts.crypto import x25519
+    from nts.crypto import ec, x25519
     private = h(case["private"])
     randoms = [h(case["session_id"]), h(case["random"])]
-    saved = tls_client.random_bytes
+    saved = tls_client.random_bytes, ec.random_bytes
     tls_client.random_bytes = lambda n: randoms.pop(0)
     try:
         key_pair = (private, x25519.public_key(private))
         c = tls_client.TLSClient("localhost", verify, key_pair=key_pair)
-        hello = c.start()
+        assert c.start() == h(case["client_hello"])
+        if case["retry"]:
+            # HelloRetryRequest (and OpenSSL's compatibility ChangeCipherSpec) -> a second
+            # ClientHello with a P-256 share, whose key the recording fixed as well.
+            ec.random_bytes = lambda n: h(case["p256_private"])
+            assert c.receive(h(case["hello_retry"])) == h(case["client_hello2"])
+            assert c.retried
     finally:
-        tls_client.random_bytes = saved
-    assert hello == h(case["client_hello"])
+        tls_client.random_bytes, ec.random_bytes = saved
     return c
 
 
@@ -66,7 +71,7 @@ def test_recorded_sessions_replay():
         assert c.read() == h(case["response"])
         assert c.exporter(_LABEL, h(case["exporter_context"]), 32) == h(case["exporter"])
         n += 1
-    assert n == 2
+    assert n == 3
 
 
 def test_tampered_flight_is_refused():

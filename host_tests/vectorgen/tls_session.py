@@ -29,14 +29,19 @@ def _fixed(tag):
     return hashlib.sha256(b"mpnts tls_session " + tag).digest()
 
 
-def _session(kind, tmpdir):
+def _session(kind, tmpdir, retry=False):
+    """retry: the server allows only secp256r1, so it answers our X25519 share with a
+    HelloRetryRequest and the client's P-256 key (fixed here too) is used."""
     if os.path.join(ROOT, "firmware") not in sys.path:
         sys.path.insert(0, os.path.join(ROOT, "firmware"))
-    from nts.crypto import x25519
+    from nts.crypto import ec, x25519
     from nts.tls import client as tls_client
 
     chain = make_chain(tmpdir, kind=kind, now=NOW, intermediates=1)
     ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+    if retry:
+        from OpenSSL import crypto
+        ctx.set_tmp_ecdh(crypto.get_elliptic_curve("prime256v1"))
     ctx.set_min_proto_version(SSL.TLS1_3_VERSION)
     ctx.use_certificate_chain_file(chain.chain_pem_path)
     ctx.use_privatekey_file(chain.leaf_key_pem_path)
@@ -46,15 +51,27 @@ def _session(kind, tmpdir):
 
     private = _fixed(b"x25519 " + kind.encode())
     randoms = [_fixed(b"session id"), _fixed(b"random")]
-    saved = tls_client.random_bytes
+    saved = tls_client.random_bytes, ec.random_bytes
     tls_client.random_bytes = lambda n: randoms.pop(0)
+    ec.random_bytes = lambda n: _fixed(b"p256")
     try:
         client = tls_client.TLSClient("localhost", lambda c: None,
                                       key_pair=(private, x25519.public_key(private)))
         hello = client.start()
+        server.bio_write(hello)
+        hello_retry = hello2 = b""
+        if retry:
+            try:
+                server.do_handshake()
+            except SSL.WantReadError:
+                pass
+            hello_retry = server.bio_read(65536)
+            hello2 = client.receive(hello_retry)
+            if not client.retried:
+                raise RuntimeError("recording failed: no HelloRetryRequest")
+            server.bio_write(hello2)
     finally:
-        tls_client.random_bytes = saved
-    server.bio_write(hello)
+        tls_client.random_bytes, ec.random_bytes = saved
     try:
         server.do_handshake()
     except SSL.WantReadError:
@@ -71,7 +88,8 @@ def _session(kind, tmpdir):
     data = server.bio_read(65536)
     exported = server.export_keying_material(EXPORTER_LABEL, 32, EXPORTER_CONTEXT)
     return {
-        "kind": kind, "now": NOW, "root": chain.root_der.hex(), "private": private.hex(),
+        "kind": kind, "retry": retry, "hello_retry": hello_retry.hex(),
+        "client_hello2": hello2.hex(), "p256_private": _fixed(b"p256").hex(), "now": NOW, "root": chain.root_der.hex(), "private": private.hex(),
         "session_id": _fixed(b"session id").hex(), "random": _fixed(b"random").hex(),
         "client_hello": hello.hex(), "server_flight": flight.hex(),
         "client_finished": finished.hex(), "request_record": request.hex(),
@@ -81,6 +99,6 @@ def _session(kind, tmpdir):
 
 
 def cases():
-    for kind in ("rsa", "ecdsa"):
+    for kind, retry in (("rsa", False), ("ecdsa", False), ("ecdsa", True)):
         with tempfile.TemporaryDirectory() as d:
-            yield _session(kind, d)
+            yield _session(kind, d, retry)
