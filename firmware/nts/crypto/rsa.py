@@ -1,7 +1,7 @@
 # RSA signature verification (RFC 8017): RSASSA-PKCS1-v1_5 (8.2.2) and RSASSA-PSS (8.1.2)
 # over a caller-computed digest. Only public-key operations: pow(s, e, n) with a small e
-# is cheap even in pure Python. Every failure is a SignatureError with no detail about
-# where the encoded block differed.
+# is cheap even in pure Python. Every failure is a SignatureError (a verifier handles only
+# public data, so naming the failed check leaks nothing).
 #
 # Key-size policy (e.g. "at least 2048 bits") belongs to x509/TLS; the limits here only
 # keep the arithmetic sane and bounded.
@@ -48,8 +48,10 @@ def _rsavp1(n, e, signature):
     if not (isinstance(n, int) and isinstance(e, int)):
         raise SignatureError("rsa: bad key")
     bits = _bits(n)
-    if bits < MIN_MODULUS_BITS or bits > MAX_MODULUS_BITS or not n & 1:
+    if bits < MIN_MODULUS_BITS or bits > MAX_MODULUS_BITS:
         raise SignatureError("rsa: modulus size %d out of range" % bits)
+    if not n & 1:
+        raise SignatureError("rsa: even modulus")
     if e < 3 or e > MAX_EXPONENT or not e & 1:
         raise SignatureError("rsa: bad public exponent")
     k = (bits + 7) // 8
