@@ -14,8 +14,17 @@ def main(argv):
     if not argv or argv[0] not in COMMANDS:
         print("usage: nts {%s} [options]" % ",".join(sorted(COMMANDS)))
         return 2
-    module = __import__(COMMANDS[argv[0]], None, None, ["main"])
-    return module.main(argv[1:])
+    try:
+        module = __import__(COMMANDS[argv[0]], None, None, ["main"])
+        return module.main(argv[1:])
+    except MemoryError:
+        # Too little heap even to load the command: report it in the promised shape,
+        # with nothing that needs more allocation than a constant string.
+        if "--json" in argv:
+            print('{"ok": false, "error": {"type": "MemoryError", "message": "out of heap"}}')
+        else:
+            print("error: MemoryError: out of heap")
+        return 1
 
 
 sys.exit(main(sys.argv[1:]))

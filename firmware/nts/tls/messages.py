@@ -35,12 +35,11 @@ ALPN_NTSKE = b"ntske/1"
 HASH_LEN = const(32)
 # Chains longer than this are refused before any DER is parsed (leaf + a few
 # intermediates is the real-world shape; the anchor need not be sent).
-MAX_CHAIN = 6
+MAX_CHAIN = 8
 
 # RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest.
-HRR_RANDOM = bytes((
-    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C))
+HRR_RANDOM = (b"\xcf\x21\xad\x74\xe5\x9a\x61\x11\xbe\x1d\x8c\x02\x1e\x65\xb8\x91"
+              b"\xc2\xa2\x11\x16\x7a\xbb\x8c\x5e\x07\x9e\x09\xe2\xc8\xa8\x33\x9c")
 
 
 def handshake(msg_type, body):
