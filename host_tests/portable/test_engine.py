@@ -380,3 +380,18 @@ def test_service_builds_trust_groups_and_engine():
         board._settings = saved
     assert eng.clock is clock and eng.store.path == Settings.STATE_PATH
     assert eng.transport.store.groups() == ["default"] and eng.peers[0].name == "ntp1"
+
+
+def test_run_survives_a_failing_round():
+    eng, clock, tr, events = _setup({"a": FakeServer(), "b": FakeServer()})
+    calls = []
+
+    def broken(cfg, policy):
+        calls.append(cfg.Instance)
+        raise MemoryError("simulated")
+    tr.key_exchange = broken
+
+    eng.next_interval = lambda: 0
+    _run(eng.run(rounds=2))
+    assert len(calls) == 2 and eng.round_error.startswith("MemoryError")
+    assert [e["event"] for e in events if e["event"] == "EngineError"] == ["EngineError"] * 2
