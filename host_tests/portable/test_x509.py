@@ -3,7 +3,7 @@
 import gc
 import hashlib
 
-from nts.errors import CertError
+from nts.errors import CertError, ParseError
 from nts.tls import x509
 from support import hx, raises
 from x509_vectors import certs
@@ -74,3 +74,50 @@ def test_parse_accepts_buffers_and_keeps_views():
     assert c.key[0] == "rsa" and c.key[2] == 65537
     assert c.dns_names == ["ptbtime1.ptb.de"] and c.ip_addresses == []
     assert "ptbtime1" in repr(c)
+
+
+def _tlv(tag, body):
+    n = len(body)
+    return bytes([tag]) + (bytes([n]) if n < 128 else bytes([0x81, n])) + body
+
+
+_SHA256 = _tlv(0x30, _tlv(0x06, bytes.fromhex("608648016503040201")) + b"\x05\x00")
+_SHA384 = _tlv(0x30, _tlv(0x06, bytes.fromhex("608648016503040202")))
+_SHA1 = _tlv(0x30, _tlv(0x06, bytes.fromhex("2b0e03021a")) + b"\x05\x00")
+_MGF1 = bytes.fromhex("2a864886f70d010108")
+_PSS = bytes.fromhex("2a864886f70d01010a")
+
+
+def _pss_alg(hash_alg, mgf_hash, salt, trailer=None):
+    params = _tlv(0xA0, hash_alg) + _tlv(0xA1, _tlv(0x30, _tlv(0x06, _MGF1) + mgf_hash))
+    if salt is not None:
+        params += _tlv(0xA2, _tlv(0x02, bytes([salt])))
+    if trailer is not None:
+        params += _tlv(0xA3, _tlv(0x02, bytes([trailer])))
+    return _tlv(0x06, _PSS) + _tlv(0x30, params)
+
+
+def test_rsassa_pss_parameters():
+    # RFC 4055 3.1; only the TLS 1.3 shape (MGF1 with the same hash, salt = hash
+    # length, trailer 1) maps to a scheme, anything else is unsupported (None).
+    from nts.tls import x509_alg
+    from nts.wire import Reader
+
+    def scheme(alg_body):
+        return x509_alg.signature_scheme(Reader(alg_body))
+
+    assert scheme(_pss_alg(_SHA256, _SHA256, 32)) == 0x0804
+    assert scheme(_pss_alg(_SHA256, _SHA256, 32, 1)) == 0x0804
+    assert scheme(_pss_alg(_SHA384, _SHA384, 48)) == 0x0805
+    assert scheme(_pss_alg(_SHA256, _SHA1, 32)) is None       # MGF1 hash differs
+    assert scheme(_pss_alg(_SHA256, _SHA256, 20)) is None     # salt != hash length
+    assert scheme(_pss_alg(_SHA256, _SHA256, None)) is None   # default salt 20
+    assert scheme(_pss_alg(_SHA256, _SHA256, 32, 2)) is None  # trailer must be 1
+    assert scheme(_pss_alg(_SHA1, _SHA1, 20)) is None          # SHA-1
+    assert scheme(_tlv(0x06, _PSS) + _tlv(0x30, b"")) is None  # all defaults: SHA-1
+    assert scheme(_tlv(0x06, bytes.fromhex("2a864886f70d010105")) + b"\x05\x00") is None
+    assert scheme(_tlv(0x06, bytes.fromhex("2a864886f70d01010b")) + b"\x05\x00") == 0x0401
+    assert scheme(_tlv(0x06, bytes.fromhex("2a864886f70d01010b"))) == 0x0401
+    assert scheme(_tlv(0x06, bytes.fromhex("2a8648ce3d040303"))) == 0x0503
+    raises(ParseError, scheme, _tlv(0x06, bytes.fromhex("2a8648ce3d040303")) + b"\x05\x00")
+    raises(ParseError, scheme, _pss_alg(_SHA256, _SHA256, 32) + b"\x00")
