@@ -175,6 +175,20 @@ def test_cookies_run_out_then_new_key_exchange(fresh, chain, tmp_path):
     assert ke_count(fresh) == 2
 
 
+@pytest.mark.parametrize("code", [b"RATE", b"DENY"])
+def test_kiss_of_death_honoured(fresh, chain, tmp_path, code):
+    state = tmp_path / "nts.state"
+    assert sync([addr(fresh.ke_port)], chain, state=state)[0] == 0
+    fresh.next_ntp(kod=code)
+    rc, out = sync([addr(fresh.ke_port)], chain, state=state)
+    r = out["servers"][0]
+    assert rc != 0 and not r["authenticated"] and ("KoD " + code.decode()) in r["error"], out
+    rc, out = sync([addr(fresh.ke_port)], chain, state=state)
+    # RATE: the session stays (cookies kept, no key exchange); DENY: the session is
+    # dropped, so a new process has to re-key (the engine itself waits until re-key time).
+    assert rc == 0 and out["servers"][0]["key_exchanges"] == (1 if code == b"DENY" else 0)
+
+
 def test_whole_sync_in_a_small_heap_plain_twins(trio, chain):
     a, b, liar = trio
     rc, out = sync([addr(a.ke_port), addr(b.ke_port), addr(liar.ke_port)], chain,
