@@ -37,6 +37,7 @@ from nts.buildtime import BUILD_TIME
 from nts.errors import AuthError, KissOfDeath, NTPError, NTSError, ParseError, StateError
 from nts.peer import Peer, uniform
 from nts.platform import random_bytes, ticks_diff, ticks_ms
+from rtc.base import SLEW_RATE_PPM
 
 NS = 1000000000
 DEFAULT_CA_GROUP = "default"    # trust-store group for servers with RootCAs ""
@@ -250,10 +251,15 @@ class Engine:
             for p in self.peers:
                 p.shift(d.offset_ns / NS)
         elif d.kind == "slew":
-            # Samples taken before a slew would pull the next result back while the
-            # slew is still under way: start the filters afresh.
-            for p in self.peers:
-                p.samples = []
+            # A slew done before the next round is as good as a step for the stored
+            # samples; one still under way then would make them wrong by what is left
+            # (and the next slew would cancel it): start the filters afresh instead.
+            if abs(d.offset_ns) <= SLEW_RATE_PPM * self._interval_bounds()[0] * 1000:
+                for p in self.peers:
+                    p.shift(d.offset_ns / NS)
+            else:
+                for p in self.peers:
+                    p.samples = []
         if sel.ok and len(sel.truechimers) >= group.MinServers:
             self.last_good_ns = clock.now_ns()
             self.last_sync_ns[gname] = self.last_good_ns

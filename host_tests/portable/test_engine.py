@@ -395,3 +395,24 @@ def test_run_survives_a_failing_round():
     _run(eng.run(rounds=2))
     assert len(calls) == 2 and eng.round_error.startswith("MemoryError")
     assert [e["event"] for e in events if e["event"] == "EngineError"] == ["EngineError"] * 2
+
+
+def test_filter_samples_follow_steps_and_short_slews():
+    eng, clock, tr, _ = _setup({"a": FakeServer(), "b": FakeServer()}, trusted=True,
+                               clock_error_s=-0.010)
+    _run(eng.sync_once())
+    # 10 ms: a slew that ends within MinInterval (30 s at 500 ppm = 15 ms): samples kept,
+    # re-referenced to the corrected clock.
+    assert eng.decision.kind == "slew"
+    a = _peer(eng, "a")
+    assert len(a.samples) == 1 and abs(a.samples[0].offset) < 1e-6
+    clock.advance(30 * SEC)
+    eng.mono.t += 30
+    _run(eng.sync_once())
+    assert len(a.samples) == 2 and abs(clock.error_ns()) < 1000
+    # 100 ms: still under way at the next round: the filters start afresh.
+    clock._offset_ns -= 100000000
+    clock.advance(30 * SEC)
+    eng.mono.t += 30
+    _run(eng.sync_once())
+    assert eng.decision.kind == "slew" and a.samples == []
