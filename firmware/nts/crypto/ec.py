@@ -9,9 +9,11 @@
 # multiples of G (a precomputed table, ec_tables.py) and of Q (4 points per call), and
 # checks the result against r without inverting Z.
 #
-# Inverses of public values use the extended Euclidean algorithm, ~7x cheaper here than
-# pow(x, p-2, p); the ECDH result, which depends on the secret scalar, uses pow.
+# Inverses of public values use the extended Euclidean algorithm (nts.crypto.modinv), ~7x
+# cheaper here than pow(x, p-2, p); the ECDH result, which depends on the secret scalar,
+# uses pow.
 from nts.crypto import ec_tables
+from nts.crypto.modinv import inverse as _inverse
 from nts.errors import AuthError, ParseError, SignatureError
 from nts.platform import random_bytes
 from nts.wire import Reader
@@ -113,17 +115,6 @@ def _to_affine(c, pt):
     zi = pow(Z, p - 2, p)
     zi2 = zi * zi % p
     return (X * zi2 % p, Y * zi2 * zi % p)
-
-
-def _inverse(a, m):
-    """a**-1 mod m for public a, 0 < a < m, m prime: extended Euclid (variable time)."""
-    r0, r1 = m, a
-    t0, t1 = 0, 1
-    while r1:
-        q = r0 // r1
-        r0, r1 = r1, r0 - q * r1
-        t0, t1 = t1, t0 - q * t1
-    return t0 % m
 
 
 def _batch_affine(c, pts):

@@ -5,13 +5,16 @@
 # but not necessarily below p, and a product is reduced by folding: since
 # 2**255 = 19 (mod p), y = (y & (2**255 - 1)) + 19 * (y >> 255) keeps y's residue and
 # shrinks it by ~250 bits. Folding costs about half of `y % p`, and the bounds below let
-# most intermediates get by with one fold instead of two. The inversion at the end is an
-# addition chain over the same folded squaring (about twice as fast as pow(z, p-2, p)).
+# most intermediates get by with one fold instead of two. The inversion at the end is a
+# blinded extended Euclid (nts.crypto.modinv): ~4x cheaper than an addition chain of
+# folded squarings, ~7x cheaper than pow(z, p-2, p).
 #
 # The ladder runs the same operations for every key bit; the conditional swap selects
 # from a pair by index instead of branching. Python's big-int arithmetic is not
 # constant-time, so this bounds, not removes, the timing signal; the keys it handles are
-# ephemeral (one per handshake).
+# ephemeral (one per handshake). The inversion, whose run time depends on its input, only
+# ever sees a randomly blinded value.
+from nts.crypto.modinv import inverse
 from nts.errors import AuthError, ParseError
 from nts.platform import random_bytes
 
@@ -88,37 +91,17 @@ def _ladder(k, u):
     return x2, z2
 
 
-def _sqr_n(z, n):
-    m = _MASK
-    for _ in range(n):
-        z = z * z
-        z = (z & m) + 19 * (z >> 255)
-        z = (z & m) + 19 * (z >> 255)
-    return z
-
-
-def _mul(a, b):
-    m = _MASK
-    z = a * b
-    z = (z & m) + 19 * (z >> 255)
-    return (z & m) + 19 * (z >> 255)
-
-
 def _invert(z):
-    """z ** (p - 2) mod p (up to a multiple of p), p - 2 = 2**255 - 21: 254 squarings,
-    11 multiplications (the usual curve25519 chain)."""
-    z2 = _sqr_n(z, 1)
-    z9 = _mul(_sqr_n(z2, 2), z)
-    z11 = _mul(z9, z2)
-    t5 = _mul(_sqr_n(z11, 1), z9)                     # z ** (2**5 - 1)
-    t10 = _mul(_sqr_n(t5, 5), t5)                     # 2**10 - 1
-    t20 = _mul(_sqr_n(t10, 10), t10)                  # 2**20 - 1
-    t40 = _mul(_sqr_n(t20, 20), t20)                  # 2**40 - 1
-    t50 = _mul(_sqr_n(t40, 10), t10)                  # 2**50 - 1
-    t100 = _mul(_sqr_n(t50, 50), t50)                 # 2**100 - 1
-    t200 = _mul(_sqr_n(t100, 100), t100)              # 2**200 - 1
-    t250 = _mul(_sqr_n(t200, 50), t50)                # 2**250 - 1
-    return _mul(_sqr_n(t250, 5), z11)                 # 2**255 - 32 + 11
+    """z**-1 mod p (0 for z = 0 mod p). Euclid's run time depends on its input, so it
+    only sees z*r for a fresh random r: the blind makes the input uniform, whatever z."""
+    z %= _P
+    if z == 0:
+        return 0
+    while True:
+        r = int.from_bytes(random_bytes(32), "little") % _P
+        if r:
+            break
+    return inverse(z * r % _P, _P) * r % _P
 
 
 def x25519(k, u):
