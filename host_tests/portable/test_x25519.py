@@ -62,3 +62,10 @@ def test_keypair_agrees():
 def test_lengths():
     raises(ParseError, mod.x25519, bytes(31), bytes(32))
     raises(ParseError, mod.x25519, bytes(32), bytes(33))
+
+
+def test_blinded_inverse():
+    p = mod._P
+    for z in (1, 2, 19, p - 1, p + 5, (1 << 256) - 1, 3 ** 150):
+        assert mod._invert(z) * z % p == 1
+    assert mod._invert(0) == 0 and mod._invert(p) == 0 and mod._invert(2 * p) == 0
