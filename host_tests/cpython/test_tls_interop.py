@@ -357,3 +357,54 @@ def test_cli_aead_choice_and_host_name(servers, interp):
     assert out["ntp_server"] == "localhost"
     rc, out, _ = run_cli(interp, srv.ke_port, chain.root_pem_path, extra=("--aead", "99"))
     assert rc == 1 and out["error"]["type"] == "ConfigError"
+
+
+class _DribbleProxy:
+    """Forwards one connection to `port`, the server's bytes one per TCP segment, so
+    every record and handshake message arrives in pieces."""
+
+    def __init__(self, port):
+        self.target = port
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(30)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        try:
+            client, _ = self.sock.accept()
+            server = socket.create_connection(("127.0.0.1", self.target), 10)
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._pump, args=(client, server, 65536),
+                             daemon=True).start()
+            self._pump(server, client, 1)
+        except OSError:
+            pass
+        finally:
+            self.sock.close()
+
+    @staticmethod
+    def _pump(src, dst, step):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                for i in range(0, len(data), step):
+                    dst.sendall(data[i:i + step])
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+
+
+@pytest.mark.parametrize("interp", INTERPRETERS)
+def test_server_bytes_one_at_a_time(servers, interp):
+    srv, chain = servers("rsa")
+    proxy = _DribbleProxy(srv.ke_port)
+    rc, out, err = run_cli(interp, proxy.port, chain.root_pem_path)
+    assert rc == 0 and out["ok"] and out["cookies"] == 8, (out, err)
