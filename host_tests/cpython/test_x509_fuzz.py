@@ -120,7 +120,8 @@ def test_verify_chain_mutated_only_cert_errors(data):
     chain[k] = data.draw(mutated(seeds=[chain[k]]))
     if data.draw(st.booleans()):
         chain = data.draw(st.permutations(chain))
-    host = data.draw(st.sampled_from(["localhost", "ptbtime1.ptb.de", "127.0.0.1", "a.nts.example"]))
+    host = data.draw(st.sampled_from(["localhost", "ptbtime1.ptb.de", "127.0.0.1",
+                                      "a.nts.example"]))
     policy = trust.CertTimePolicy(NOW, data.draw(st.booleans()), NOW - 86400)
     try:
         trust.verify_chain(chain, host, STORES[i], "g", policy)

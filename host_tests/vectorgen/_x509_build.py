@@ -10,12 +10,11 @@ Keys are deterministic (host_tests.certs) and `now` is fixed, so ids and certifi
 are stable (only RSA-PSS salts vary between runs).
 """
 import hashlib
-import os
 import tempfile
 
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from host_tests.certs import make_chain
 

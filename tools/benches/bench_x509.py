@@ -2,7 +2,8 @@
 # RSA-2048 intermediate, RSA-4096 ISRG-Root-X1-like anchor), taken from the x509 chain
 # vectors (`make vectors`): ms to parse the 3 certificates, ms for the whole
 # verify_chain of what the server sends (leaf + intermediate: parse, checks, 2 RSA
-# signatures), the live heap the 3 parsed certificates add, and the same verification for an ECDSA P-256 chain when nts.crypto.ec exists.
+# signatures), the live heap the 3 parsed certificates add, and the same verification
+# for an ECDSA P-256 chain when nts.crypto.ec exists.
 # Run from the repo root under python or micropython.
 import gc
 import json

@@ -11,10 +11,13 @@
 # notBefore <= now <= notAfter. A board that has just booted may not know the time;
 # NoCertTimeCheckAfterReboot (chrony: nocerttimecheck) then allows ONE sync without the
 # date check: the caller passes trusted=False only for the first sync per server after
-# boot, and trusted=True once the clock has been set from NTS. Even then any certificate whose notAfter lies before `floor` (firmware
-# build time, or the last time we trusted, persisted) is refused: the true time is known
-# to be later than the floor, so such a certificate has certainly expired, and a replayed
-# long-expired certificate with a leaked key can never pass.
+# boot, and trusted=True once the clock has been set from NTS. Even then any certificate
+# whose notAfter lies before `floor` (firmware build time, or the last time we trusted,
+# persisted) is refused: the true time is known to be later than the floor, so such a
+# certificate has certainly expired, and a replayed long-expired certificate with a
+# leaked key can never pass.
+import gc
+
 from micropython import const
 
 from nts.errors import CertError, ConfigError, SignatureError
@@ -24,6 +27,10 @@ from nts.tls.hostname import matches as hostname_matches
 MAX_PATH = const(5)       # certificates from leaf to anchor, anchor included
 MAX_CHAIN = const(8)      # certificates a server may send
 MIN_RSA_BITS = const(2048)
+
+# Only heaps that report mem_free (MicroPython) are small; CPython's full collection is
+# slow. Tested here rather than via nts.platform, whose import costs the 100 KB heap.
+_COLLECT_BEFORE_VERIFY = hasattr(gc, "mem_free")
 
 # rsa_pss_rsae_* (rsaEncryption key) -> rsa_pss_pss_* (id-RSASSA-PSS key), RFC 8446 4.2.3.
 _PSS_KEY_SCHEME = {0x0804: 0x0809, 0x0805: 0x080A, 0x0806: 0x080B}
@@ -234,6 +241,10 @@ def _verify_signature(cert, key, issuer):
     # Imported here, not at the top: loading trust groups and matching names at boot
     # needs neither the hashes nor RSA, and RAM is short on boards loading .py/.mpy.
     from nts.crypto import signature
+    # The big-int work needs blocks of up to 2x the modulus; collecting the parser's
+    # garbage first lets small heaps find them (about a ms, against tens for the verify).
+    if _COLLECT_BEFORE_VERIFY:
+        gc.collect()
     try:
         # In X.509 the ECDSA algorithm names only the hash; the issuer key's curve is
         # the curve (P-384 CAs signing with ecdsa-with-SHA256 are legal).
