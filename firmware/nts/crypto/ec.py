@@ -9,9 +9,8 @@
 # multiples of G (a precomputed table, ec_tables.py) and of Q (4 points per call), and
 # checks the result against r without inverting Z.
 #
-# Inverses of public values use the extended Euclidean algorithm (nts.crypto.modinv), ~7x
-# cheaper here than pow(x, p-2, p); the ECDH result, which depends on the secret scalar,
-# uses pow.
+# Inverses use the extended Euclidean algorithm (nts.crypto.modinv), ~7x cheaper here
+# than pow(x, p-2, p); where the value depends on the ECDH secret, through a random blind.
 from nts.crypto import ec_tables
 from nts.crypto.modinv import inverse as _inverse
 from nts.errors import AuthError, ParseError, SignatureError
@@ -107,12 +106,17 @@ def _add_affine(c, pt, q):
 
 
 def _to_affine(c, pt):
-    """(x, y), or None for the point at infinity."""
+    """(x, y), or None for the point at infinity. Z may depend on a secret scalar (ECDH),
+    so the variable-time inverse only sees Z*r for a fresh random r."""
     X, Y, Z = pt
     if Z == 0:
         return None
     p = c.p
-    zi = pow(Z, p - 2, p)
+    while True:
+        r = int.from_bytes(random_bytes(c.size), "big") % p
+        if r:
+            break
+    zi = _inverse(Z * r % p, p) * r % p
     zi2 = zi * zi % p
     return (X * zi2 % p, Y * zi2 * zi % p)
 
