@@ -38,10 +38,10 @@ def viper_enabled():
     return setting("VIPER", sys.maxsize > 0x7FFFFFFF)
 
 
-# Monotonic ticks for timeouts and timing (time.ticks_* on MicroPython; wrap-safe there,
-# so always subtract with ticks_diff).
+# Monotonic ticks for timeouts and timing (time.ticks_* on MicroPython; they wrap there,
+# so always subtract with ticks_diff and add with ticks_add).
 try:
-    from time import ticks_diff, ticks_ms, ticks_us
+    from time import ticks_add, ticks_diff, ticks_ms, ticks_us
 except ImportError:
     import time as _time
 
@@ -53,3 +53,6 @@ except ImportError:
 
     def ticks_diff(a, b):
         return a - b
+
+    def ticks_add(a, b):
+        return a + b

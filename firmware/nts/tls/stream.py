@@ -11,7 +11,7 @@
 import socket
 
 from nts.errors import NetError, NTSError, TLSError
-from nts.platform import ticks_diff, ticks_ms, ticks_us
+from nts.platform import ticks_add, ticks_diff, ticks_ms, ticks_us
 from nts.tls.client import TLSClient
 
 # Bytes asked of recv() at a time: one MTU-sized TCP segment's worth is enough, and
@@ -23,7 +23,8 @@ _TCP_NODELAY = 1
 
 
 class TLSStream:
-    """One TLS 1.3 connection over TCP with an overall deadline of `timeout` seconds.
+    """One TLS 1.3 connection over TCP. `timeout` (seconds) bounds the whole session from
+    connect() on: handshake, the deferred certificate checks and the response.
 
     critical_us: compute time spent in the client from the ServerHello until our
     Finished was ready (network waits excluded), for the benchmark.
@@ -45,7 +46,7 @@ class TLSStream:
         return left / 1000
 
     def connect(self):
-        self._deadline = ticks_ms() + self._timeout_ms
+        self._deadline = ticks_add(ticks_ms(), self._timeout_ms)
         host, port = self._addr
         try:
             addrs = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
