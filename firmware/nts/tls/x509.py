@@ -18,13 +18,13 @@ KU_KEY_CERT_SIGN = const(0x20)
 _MAX_SAN = const(64)  # subjectAltName entries
 
 # Encoded OID contents.
-_CN = b"\x55\x04\x03"                                           # 2.5.4.3
-_EXT_KEY_USAGE = b"\x55\x1d\x0f"                                # 2.5.29.15
-_EXT_SAN = b"\x55\x1d\x11"                                      # 2.5.29.17
-_EXT_BASIC_CONSTRAINTS = b"\x55\x1d\x13"                        # 2.5.29.19
-_EXT_EKU = b"\x55\x1d\x25"                                      # 2.5.29.37
-_EXT_SKI = b"\x55\x1d\x0e"                                      # 2.5.29.14
-_EXT_AKI = b"\x55\x1d\x23"                                      # 2.5.29.35
+_CN = const(b"\x55\x04\x03")                                    # 2.5.4.3
+_EXT_KEY_USAGE = const(b"\x55\x1d\x0f")                         # 2.5.29.15
+_EXT_SAN = const(b"\x55\x1d\x11")                               # 2.5.29.17
+_EXT_BASIC_CONSTRAINTS = const(b"\x55\x1d\x13")                 # 2.5.29.19
+_EXT_EKU = const(b"\x55\x1d\x25")                               # 2.5.29.37
+_EXT_SKI = const(b"\x55\x1d\x0e")                               # 2.5.29.14
+_EXT_AKI = const(b"\x55\x1d\x23")                               # 2.5.29.35
 SERVER_AUTH = b"\x2b\x06\x01\x05\x05\x07\x03\x01"               # 1.3.6.1.5.5.7.3.1
 
 class Certificate:

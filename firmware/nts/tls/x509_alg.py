@@ -8,12 +8,11 @@ from nts.tls import der
 
 _MAX_RSA_BYTES = const(512)  # RSA-4096 (ISRG Root X1) is the largest key we accept
 
-_RSA_ENCRYPTION = b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"       # 1.2.840.113549.1.1.1
-_RSASSA_PSS = b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0a"           # 1.2.840.113549.1.1.10
-_MGF1 = b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x08"                 # 1.2.840.113549.1.1.8
-_EC_PUBLIC_KEY = b"\x2a\x86\x48\xce\x3d\x02\x01"                # 1.2.840.10045.2.1
-_P256 = b"\x2a\x86\x48\xce\x3d\x03\x01\x07"                     # 1.2.840.10045.3.1.7
-_P384 = b"\x2b\x81\x04\x00\x22"                                 # 1.3.132.0.34
+_RSA_ENCRYPTION = const(b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01")  # 1.2.840.113549.1.1.1
+_RSASSA_PSS = const(b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0a")    # 1.2.840.113549.1.1.10
+_EC_PUBLIC_KEY = const(b"\x2a\x86\x48\xce\x3d\x02\x01")         # 1.2.840.10045.2.1
+_P256 = const(b"\x2a\x86\x48\xce\x3d\x03\x01\x07")              # 1.2.840.10045.3.1.7
+_P384 = const(b"\x2b\x81\x04\x00\x22")                          # 1.3.132.0.34
 
 # signatureAlgorithm OID -> TLS SignatureScheme (RFC 8446 4.2.3) naming padding + hash.
 # For ECDSA the code's curve is ignored: the issuer's key decides the curve.
@@ -24,22 +23,6 @@ _SIG_SCHEMES = {
     b"\x2a\x86\x48\xce\x3d\x04\x03\x02": 0x0403,      # ecdsa-with-SHA256
     b"\x2a\x86\x48\xce\x3d\x04\x03\x03": 0x0503,      # ecdsa-with-SHA384
 }
-# Hash OID (2.16.840.1.101.3.4.2.x) -> (rsa_pss_rsae scheme, hash length) for RSASSA-PSS.
-_PSS_HASHES = {
-    b"\x60\x86\x48\x01\x65\x03\x04\x02\x01": (0x0804, 32),  # sha256
-    b"\x60\x86\x48\x01\x65\x03\x04\x02\x02": (0x0805, 48),  # sha384
-    b"\x60\x86\x48\x01\x65\x03\x04\x02\x03": (0x0806, 64),  # sha512
-}
-
-
-def _hash_alg(r):
-    # HashAlgorithm ::= AlgorithmIdentifier; parameters NULL or absent (RFC 4055 2.1).
-    alg = der.expect(r, der.SEQUENCE, "hashAlgorithm")
-    h = der.oid(alg)
-    if not alg.at_end():
-        der.null(alg)
-    der.done(alg, "hashAlgorithm")
-    return h
 
 
 def signature_scheme(alg):
@@ -54,42 +37,10 @@ def signature_scheme(alg):
         return scheme
     if oid != _RSASSA_PSS:
         return None
-    # RSASSA-PSS-params  ::=  SEQUENCE  {
-    #     hashAlgorithm      [0] HashAlgorithm DEFAULT sha1,
-    #     maskGenAlgorithm   [1] MaskGenAlgorithm DEFAULT mgf1SHA1,
-    #     saltLength         [2] INTEGER DEFAULT 20,
-    #     trailerField       [3] TrailerField DEFAULT trailerFieldBC }
-    # Only the TLS 1.3 shape is accepted: MGF1 with the same hash, salt = hash length.
-    p = der.expect(alg, der.SEQUENCE, "RSASSA-PSS-params")
-    der.done(alg, "signatureAlgorithm")
-    h = der.optional(p, 0xA0)
-    if h is None:
-        return None  # SHA-1 default
-    hash_oid = _hash_alg(h)
-    der.done(h, "hashAlgorithm")
-    entry = _PSS_HASHES.get(hash_oid)
-    mgf = der.optional(p, 0xA1)
-    if mgf is None or entry is None:
-        return None
-    m = der.expect(mgf, der.SEQUENCE, "maskGenAlgorithm")
-    mgf_oid = der.oid(m)
-    mgf_hash = _hash_alg(m)
-    der.done(m, "maskGenAlgorithm")
-    der.done(mgf, "maskGenAlgorithm")
-    salt = der.optional(p, 0xA2)
-    salt_len = 20
-    if salt is not None:
-        salt_len = der.integer(salt, 2)
-        der.done(salt, "saltLength")
-    trailer = der.optional(p, 0xA3)
-    if trailer is not None:
-        if der.integer(trailer, 1) != 1:
-            return None
-        der.done(trailer, "trailerField")
-    der.done(p, "RSASSA-PSS-params")
-    if mgf_oid != _MGF1 or mgf_hash != hash_oid or salt_len != entry[1]:
-        return None
-    return entry[0]
+    # RSASSA-PSS certificates are rare (Let's Encrypt and most CAs sign PKCS#1 v1.5):
+    # its parameter parsing is imported only when one arrives.
+    from nts.tls import x509_pss
+    return x509_pss.scheme(alg)
 
 
 def public_key(spki):
