@@ -275,3 +275,35 @@ def test_ntpsec(trio, chain, tmp_path):
     assert rc == 0 and out["ok"] and len(out["truechimers"]) == 2, out
     r = by_port(out)[nt.ke_port]
     assert r["authenticated"] and abs(r["offset_s"]) < 0.1
+
+
+# --- the heap an ESP32 without PSRAM leaves free ------------------------------------------
+
+ESP32_FREE_HEAP = 100000
+
+
+@pytest.mark.parametrize("kind", ["ecdsa", "le"])
+def test_whole_cold_sync_in_esp32_free_heap_with_code_frozen(kind, tmp_path):
+    """Three servers (one lying), key exchange with our TLS, selection: with every
+    module already imported (as frozen code on a board, which stays in flash) and only
+    100 KB of heap left free, plain twins only, firmware as .mpy like a bundle. `le` is
+    the PTB shape: RSA-3072 leaf, RSA-2048 intermediate, RSA-4096 root."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import build_mpy
+    from host_tests.heapcheck import PreloadedSync
+    chain = make_chain(str(tmp_path), kind=kind, intermediates=1)
+    srvs = [_server(chain), _server(chain), _server(chain, faults={"lie": 3600})]
+    try:
+        mpy = str(tmp_path / "mpy")
+        build_mpy.compile_all(mpy, arch="x64")
+        args = ["--ca", chain.root_pem_path, "--name", "localhost", "--json",
+                "--min-servers", "2"]
+        for s in srvs:
+            args += ["--server", addr(s.ke_port)]
+        run = PreloadedSync(args, mpy, str(tmp_path))
+        assert run.prepare()
+        mods, code = run.run(ESP32_FREE_HEAP)
+        assert code is not None, "a whole sync did not fit in %d B of free heap" % ESP32_FREE_HEAP
+    finally:
+        for s in srvs:
+            s.stop()

@@ -41,6 +41,7 @@ for p in (ROOT, os.path.join(ROOT, "tools"), os.path.join(ROOT, "tools", "benche
 import benchlib  # noqa: E402
 import build_mpy  # noqa: E402
 from host_tests.certs import make_chain  # noqa: E402
+from host_tests.heapcheck import PreloadedSync  # noqa: E402
 from host_tests.reference.chrony import Chrony, find_chronyd  # noqa: E402
 from host_tests.reference.daemon import DaemonError, no_clock_prefix  # noqa: E402
 from host_tests.reference.server import ReferenceServer  # noqa: E402
@@ -98,63 +99,19 @@ print(gc.mem_alloc() - a)
 """
 
 
-# A whole sync in-process after importing every module it uses (what a board has in
-# flash when frozen), with the free heap then filled by 1 KB ballast down to FREE bytes:
-# the smallest FREE that works is the heap the sync's data needs at its peak
-# (fragmentation included). The first run, with no modules, lists them.
-PRELOAD_SCRIPT = r"""
-import sys, gc
-sys.path.insert(0, "")
-gc.collect()
-a = gc.mem_alloc()
-for m in %(mods)r:
-    __import__(m)
-gc.collect()
-code = gc.mem_alloc() - a
-ballast = []
-while %(free)d and gc.mem_free() > %(free)d + 1024:
-    ballast.append(bytearray(1024))
-gc.collect()
-import nts.cli_sync
-rc = nts.cli_sync.main(%(args)r)
-print("MODS", " ".join(sorted(sys.modules)))
-print("CODE", code, rc)
-"""
-
-
 def data_peak(servers, ca, cwd, tmp, state=None):
     """(free heap a sync needs beyond its imported code, code bytes) by bisection."""
     args = ["--ca", ca, "--name", "localhost", "--json", "--min-servers", str(len(servers))]
     for srv in servers:
         args += ["--server", srv]
-    path = os.path.join(tmp, "preload.py")
-
-    def run(mods, free):
-        if state and os.path.exists(state + ".warm"):
-            # Every run starts from the same warm state (a run that fails mid-way has
-            # consumed its sessions; the bench may reuse cookies, a board never does).
-            shutil.copy(state + ".warm", state)
-        with open(path, "w") as f:
-            f.write(PRELOAD_SCRIPT % {"mods": mods, "args": args + (
-                ["--state", state] if state else []), "free": free})
-        p = subprocess.run([MICROPYTHON, path], cwd=cwd, capture_output=True, text=True,
-                           timeout=120, env=dict(os.environ, NTS_VIPER="0"))
-        out = {}
-        for line in p.stdout.splitlines():
-            word, _, rest = line.partition(" ")
-            out[word] = rest
-        r = out.get("CODE", "").split()
-        return out.get("MODS", "").split(), (int(r[0]) if len(r) == 2 and r[1] == "0" else None)
-    mods, code = run([], 0)
-    if not mods or code is None:
+    sync = PreloadedSync(args, cwd, tmp, state)
+    if not sync.prepare():
         return None, None
-    if state:
-        shutil.copy(state, state + ".warm")
-    code = run(mods, 0)[1]
+    code = sync.run(0)[1]
     lo, hi = 4000, 400000
     while hi - lo > 1000:
         mid = (lo + hi) // 2
-        if run(mods, mid)[1] is not None:
+        if sync.run(mid)[1] is not None:
             hi = mid
         else:
             lo = mid
