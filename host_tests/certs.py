@@ -24,6 +24,8 @@ Options (all keyword):
                         chain with another seed has an untrusted root of the same name
     hash=None           "sha256"|"sha384"|"sha512" for every signature (default: sha256
                         for RSA; for ECDSA by the signer's curve, sha384 on P-384)
+    prefix=None         file name prefix in tmpdir (default "<kind>-<seed>"); give one per
+                        chain when several chains share a directory
 Faults (all default False):
     expired             leaf notAfter one day before `now`
     not_yet_valid       leaf notBefore one day after `now`
@@ -39,7 +41,8 @@ Faults (all default False):
 
 Keys are deterministic (seeded prime search, derived EC scalars) so vectors are
 reproducible; ECDSA signatures use RFC 6979 and PKCS#1 v1.5 is deterministic; only PSS
-salts vary between runs. Keys are cached per process, so repeated chains are cheap.
+salts vary between runs. Keys are cached per process, and RSA keys also as PEM in
+build/testkeys (the seeded prime search takes seconds for RSA-4096).
 """
 import datetime
 import hashlib
