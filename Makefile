@@ -30,6 +30,7 @@ test-micropython: setup vectors
 	$(PY) host_tests/run_micropython.py
 
 test-small-heap: setup vectors
+	$(PY) host_tests/run_micropython.py --heap 4000000 --free $(SMALL_HEAP) --env NTS_VIPER=0 --mpy
 	$(PY) host_tests/run_micropython.py --heap $(SMALL_HEAP) --env NTS_VIPER=0 --mpy
 
 bench: setup vectors

@@ -2,22 +2,62 @@
 # test module, calls each test_* function, prints one result line per test and a summary
 # line `RESULT passed failed skipped retained_heap`. Run by host_tests/run_micropython.py.
 # retained_heap is the most heap still in use after a gc.collect() at the end of any
-# test (what the module's tests keep alive). This build's micropython.mem_peak() counts
-# bytes ever allocated, not a high-water mark, so it is not reported; the peak is
-# bounded instead by the small-heap run (-X heapsize=100000) passing.
+# test, beyond what was in use before the first test (what the tests keep alive). This build's micropython.mem_peak() counts
+# bytes ever allocated, not a high-water mark, so it is not reported.
+#
+# NTS_FREE_HEAP=N models a board whose firmware freezes mpnts (code in flash, not in the
+# heap): every firmware module and the test module are imported first, then the free
+# heap is filled with ballast down to N bytes, so the tests' data must fit in N bytes.
 import sys
 import gc
 import os
 
-# The firmware as source, or (--mpy) precompiled like a board's bundle, so the heap is
-# not spent on compiling firmware modules.
-sys.path.insert(0, os.getenv("NTS_FIRMWARE_PATH") or "firmware")
+FIRMWARE = os.getenv("NTS_FIRMWARE_PATH") or "firmware"
+sys.path.insert(0, FIRMWARE)
 sys.path.insert(0, "host_tests/portable")
+
+
+def firmware_modules(base, package=""):
+    for name in sorted(os.listdir(base + "/" + package.replace(".", "/"))):
+        stem = name.rsplit(".", 1)[0]
+        if name.endswith(".py") or name.endswith(".mpy"):
+            if stem not in ("__init__", "__main__", "micropython"):
+                yield package + "." + stem if package else stem
+        elif "." not in name and name != "__pycache__":
+            yield package + "." + name if package else name
+            for m in firmware_modules(base, package + "." + name if package else name):
+                yield m
+
+
+def freeze_and_fill(free):
+    """Import all firmware (as if frozen), then leave only `free` bytes of heap.
+
+    Loading code leaves many small holes that frozen code would not. So: reserve one
+    contiguous block of `free` bytes, fill every other free byte with ballast (largest
+    chunks first, down to single blocks), then release the reservation. The ballast is
+    a chain of pairs, so it never needs a large block of its own."""
+    for m in firmware_modules(FIRMWARE):
+        __import__(m)
+    gc.collect()
+    reserved = bytearray(free)
+    ballast = None
+    for chunk in (65536, 4096, 256, 48, 1):
+        try:
+            while True:
+                ballast = (ballast, bytearray(chunk))
+        except MemoryError:  # no block of this size left: go smaller
+            pass
+    reserved = None  # noqa: F841 (released: this is the heap the tests get)
+    gc.collect()
+    return ballast
 
 
 def main(modname, only=None):
     from support import SkipTest
     mod = __import__(modname)
+    free = os.getenv("NTS_FREE_HEAP")
+    ballast = freeze_and_fill(int(free)) if free else None  # noqa: F841 (kept alive)
+    base = gc.mem_alloc()
     names = sorted(n for n in dir(mod) if n.startswith("test_"))
     passed = failed = skipped = 0
     retained = 0
@@ -38,7 +78,7 @@ def main(modname, only=None):
             passed += 1
             print("PASS", name)
         gc.collect()
-        retained = max(retained, gc.mem_alloc())
+        retained = max(retained, gc.mem_alloc() - base)
     print("RESULT", passed, failed, skipped, retained)
 
 

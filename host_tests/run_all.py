@@ -2,8 +2,12 @@
 
 1. CPython: pytest over host_tests/ (portable tests + CPython-only tests).
 2. MicroPython unix port, default heap, viper kernels on (64-bit port).
-3. MicroPython unix port, small heap (ESP32 without PSRAM), plain twins only, firmware
-   precompiled to .mpy as in a board bundle (so the heap is not spent compiling it).
+3. MicroPython unix port as a board whose firmware freezes mpnts (ESP32 without PSRAM):
+   every firmware module loaded first (its code would be in flash), then only 100 KB of
+   heap left free for the tests; plain twins only.
+4. MicroPython unix port with `-X heapsize=100000` in all, firmware as a bundle of .mpy
+   files (code in the heap too); plain twins only. Tests whose code alone exceeds that
+   heap say so and skip.
 """
 import os
 import re
@@ -34,7 +38,11 @@ def main():
         run("CPython (pytest)", [py, "-m", "pytest", "-q", "host_tests"], r"\d+ passed"),
         run("MicroPython (default heap, viper on)",
             [py, "host_tests/run_micropython.py"], r"^micropython heap"),
-        run("MicroPython (heap %s B, plain twins)" % SMALL_HEAP,
+        run("MicroPython (frozen firmware, %s B free)" % SMALL_HEAP,
+            [py, "host_tests/run_micropython.py", "--heap", "4000000", "--free", SMALL_HEAP,
+             "--env", "NTS_VIPER=0", "--mpy"],
+            r"^micropython heap"),
+        run("MicroPython (-X heapsize=%s, .mpy bundle)" % SMALL_HEAP,
             [py, "host_tests/run_micropython.py", "--heap", SMALL_HEAP, "--env", "NTS_VIPER=0",
              "--mpy"],
             r"^micropython heap"),

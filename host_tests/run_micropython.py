@@ -51,6 +51,8 @@ def main():
     ap.add_argument("--timeout", type=int, default=900)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--free", type=int,
+                    help="model frozen firmware: import all of it, then leave this much heap free")
     ap.add_argument("--mpy", action="store_true",
                     help="import firmware precompiled with mpy-cross (as a board bundle)")
     ap.add_argument("modules", nargs="*")
@@ -60,6 +62,9 @@ def main():
     for item in args.env:
         k, _, v = item.partition("=")
         env[k] = v
+    if args.free:
+        env["NTS_FREE_HEAP"] = str(args.free)
+        args.env.append("(firmware preloaded as if frozen, %d B free)" % args.free)
     if args.mpy:
         sys.path.insert(0, os.path.join(ROOT, "tools"))
         import build_mpy

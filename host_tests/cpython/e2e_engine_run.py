@@ -48,4 +48,5 @@ for n in range(args["rounds"]):
     events[:] = []
 
 import nts
-print(json.dumps({"status": nts.status(True), "rendered": nts.status.render(engine.snapshot())}))
+from nts import statusview
+print(json.dumps({"status": nts.status(True), "rendered": statusview.render(engine.snapshot())}))

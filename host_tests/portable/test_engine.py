@@ -3,25 +3,17 @@
 # NAK, preflight, the power-safe cookie reserve and restart, the certificate time
 # policy, status. Servers answer through nts_double with a simulated true time.
 import asyncio
-import gc
 import os
 import sys
 
-from support import SkipTest
-
-# The engine with the protocol and crypto modules it drives keeps ~170 KB of bytecode on
-# the unix port's heap (as .mpy; frozen on a board it stays in flash), so these tests
-# cannot run in the 100 KB small-heap pass; test_e2e_sync runs a whole sync at 400 KB.
-SMALL_HEAP = sys.implementation.name == "micropython" and gc.mem_free() + gc.mem_alloc() < 300000
-if not SMALL_HEAP:
-    import nts
-    from nts import ke, ntp, timescale
-    from nts.config import Config
-    from nts.engine import Engine
-    from nts.errors import KEError, NetError
-    from nts import state as st
-    from rtc.simulated import SimulatedClock
-    import nts_double as dbl
+import nts
+import nts_double as dbl
+from nts import ke, ntp, statusview, timescale
+from nts import state as st
+from nts.config import Config
+from nts.engine import Engine
+from nts.errors import KEError, NetError
+from rtc.simulated import SimulatedClock
 
 SEC = 1000000000
 TRUE_NS = 1795714200 * SEC          # 2026-11-26
@@ -38,7 +30,7 @@ class Mono:
 
 class FakeServer:
     """Behaviour of one server: lie (s), dead, ke_fail, and one-shot `next` replies
-    ("nak", "drop", b"RATE", b"DENY", "nocookies")."""
+    ("drop", "nocookies", or a kiss code: b"NTSN" (NAK), b"RATE", b"DENY")."""
 
     def __init__(self, lie=0.0, dead=False, ke_fail=False):
         self.lie = lie
@@ -64,17 +56,17 @@ class Endpoint:
             srv.preflights += 1
             return
         srv.queries += 1
-        what = srv.next.pop(0) if srv.next else None
-        if what == "drop":
-            return
+        # one-shot behaviours: "drop", "nocookies", or a kiss code (bytes, NTSN = NAK)
+        what = srv.next.pop(0) if srv.next else ""
         t2 = timescale.from_unix_ns(self.clock.true_ns + int(srv.lie * SEC))
-        kw = {"cookies": () if what == "nocookies" else (b"C" * 100,), "t2": t2, "t3": t2}
-        if what == "nak":
-            kw["kiss"] = ntp.KISS_NTS_NAK
-            kw["stratum"] = 0
-        elif isinstance(what, bytes):
+        kw = {"cookies": (b"C" * 100,), "t2": t2, "t3": t2}
+        if isinstance(what, bytes):
             kw["kiss"] = what
             kw["stratum"] = 0
+        elif what == "drop":
+            return
+        elif what == "nocookies":
+            kw["cookies"] = ()
         self.replies.append(dbl.server_answer(data, dbl.S2C, 15, **kw))
 
     async def recv(self, timeout):
@@ -120,14 +112,8 @@ def _config(names, min_servers=2, prio=None, **extra):
     return Config.from_dict({"servers": servers, "groups": {"legal": {"MinServers": min_servers}}})
 
 
-def _need_engine():
-    if SMALL_HEAP:
-        raise SkipTest("engine + crypto bytecode does not fit a 100 KB unix-port heap")
-
-
 def _setup(behaviours, min_servers=2, clock_error_s=-50.0, trusted=False, prio=None, store=None,
            **extra):
-    _need_engine()
     names = sorted(behaviours)
     servers = dict((n + ".test", behaviours[n]) for n in names)
     clock = SimulatedClock(TRUE_NS, int(clock_error_s * SEC), trusted=trusted)
@@ -205,7 +191,7 @@ def test_nak_leads_to_key_exchange_at_next_poll():
     s = FakeServer()
     eng, clock, tr, _ = _setup({"a": s}, min_servers=1)
     _run(eng.sync_once())
-    s.next = ["nak"]
+    s.next = [ntp.KISS_NTS_NAK]
     eng.mono.t += 30
     _run(eng.sync_once())
     assert s.ke_calls == 1 and _peer(eng, "a").state == "nak"     # re-key at the next poll
@@ -288,7 +274,6 @@ def _state_path(name):
 
 
 def test_cookie_reserve_on_flash_and_restart_without_key_exchange():
-    _need_engine()
     path = _state_path("restart")
     s = FakeServer()
     eng, clock, tr, _ = _setup({"a": s}, min_servers=1, store=st.Store(path))
@@ -328,7 +313,7 @@ def test_status_has_no_secrets():
         assert row["cookies"] == 8 and row["aead"] == 15
         for v in row.values():
             assert not isinstance(v, (bytes, bytearray))
-    text = nts.status.render(eng.snapshot())
+    text = statusview.render(eng.snapshot())
     assert "CCCC" not in text and "group legal: OK" in text
 
 
@@ -349,7 +334,6 @@ def _root_der():
 
 
 def test_service_builds_trust_groups_and_engine():
-    _need_engine()
     from nts import service
     from nts.errors import ConfigError
     from support import raises

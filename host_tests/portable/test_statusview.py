@@ -1,5 +1,5 @@
 # Operator view: a pure function of a snapshot; never keys or cookie bytes.
-from nts import status
+from nts import statusview
 
 T = 1795713472 * 1000000000
 SECRET_KEY = b"\xde\xad\xbe\xef" * 8
@@ -26,7 +26,7 @@ def _snapshot():
 
 
 def test_model_whitelists_and_counts():
-    m = status.model(_snapshot())
+    m = statusview.model(_snapshot())
     s = m["servers"][0]
     assert s["cookies"] == 7 and s["aead_name"] == "AES-SIV-CMAC-256"
     assert "c2s" not in s and "keys" not in s and "s2c" not in s
@@ -39,7 +39,7 @@ def test_model_whitelists_and_counts():
 
 
 def test_render_table():
-    text = status.render(_snapshot())
+    text = statusview.render(_snapshot())
     lines = text.split("\n")
     assert lines[0] == "mpnts status at 2026-11-26T17:17:52Z; clock trusted (ESP32RTC)"
     assert lines[1].startswith("group legal: OK offset +0.123 ms from ptb1,ptb2 (min 2)")
@@ -56,15 +56,15 @@ def test_render_table():
 
 def test_legal_disabled_is_loud_and_empty_snapshot_renders():
     snap = {"groups": {"legal": {"ok": False, "disabled": True}}}
-    assert "LEGAL-TIME FEATURES DISABLED" in status.render(snap)
-    text = status.render({})
+    assert "LEGAL-TIME FEATURES DISABLED" in statusview.render(snap)
+    text = statusview.render({})
     assert text.startswith("mpnts status; clock NOT trusted")
 
 
 def test_odd_values_do_not_crash():
     snap = {"servers": [{"name": "x", "port": "notanumber", "offset": "x", "cookies": "abc",
                          "aead": 99, "last_ke": 0}]}
-    m = status.model(snap)
+    m = statusview.model(snap)
     assert m["servers"][0]["port"] == 0 and m["servers"][0]["offset"] is None
     assert m["servers"][0]["cookies"] == 0 and m["servers"][0]["aead_name"] == "99"
-    status.render(snap)
+    statusview.render(snap)
