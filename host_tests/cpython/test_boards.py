@@ -11,6 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BOARDS = sorted(d for d in os.listdir(os.path.join(ROOT, "boards"))
                 if os.path.isdir(os.path.join(ROOT, "boards", d)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+import build_mpy  # noqa: E402
 import deploy  # noqa: E402
 
 
@@ -83,3 +84,16 @@ def test_board_clock_factory_uses_settings(monkeypatch):
     monkeypatch.setattr(board, "_settings", types.SimpleNamespace(RTC_DRIVER="nope"))
     with pytest.raises(ValueError):
         board.clock()
+
+
+def test_bundle_stamps_build_time(tmp_path):
+    """The certificate-date floor in a bundle is its build time, not the source constant."""
+    import time
+    from nts.buildtime import BUILD_TIME
+    build_mpy.compile_all(str(tmp_path), arch="x64", subdir="nts")
+    assert not (tmp_path / "buildtime_stamped.py").exists()
+    mp = os.path.join(os.path.dirname(sys.executable), "micropython")
+    out = subprocess.run([mp, "-c", "import sys; sys.path.insert(0, %r); "
+                          "from nts.buildtime import BUILD_TIME; print(BUILD_TIME)" % str(tmp_path)],
+                         capture_output=True, text=True, check=True).stdout
+    assert BUILD_TIME <= int(out) <= time.time()
