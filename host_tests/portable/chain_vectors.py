@@ -1,6 +1,5 @@
 # Runs the x509 chain vectors (host_tests/vectorgen/_x509_build.py) through
-# nts.tls.trust.verify_chain; shared by the test_trust* modules, which are split so
-# that each fits, in its own process, on the 100 KB heap.
+# nts.tls.trust.verify_chain; shared by the test_trust* modules.
 import gc
 
 from nts.errors import CertError
@@ -26,6 +25,13 @@ def load(case):
     return [der[i] for i in case["chain"]], st
 
 
+def case(name):
+    for c in vectors("x509_chains"):
+        if c["name"] == name:
+            return c
+    raise AssertionError("vector %s missing" % name)
+
+
 def key_json(key):
     if key[0] == "ec":
         return ["ec", key[1], hx(key[2])]
@@ -45,20 +51,17 @@ def run_case(case):
     assert key_json(key) == case["leaf_key"], case["name"]
 
 
-def run_vectors(need_ec, max_rsa_bits=4096, part=0, parts=1):
-    """Run the ECDSA or the RSA cases (every parts-th one from `part`); max_rsa_bits=2048
-    leaves out the RSA-4096-rooted (Let's-Encrypt-shaped) ones. Returns how many ran."""
+def run_vectors(need_ec, max_rsa_bits=4096):
+    """Run the ECDSA or the RSA cases; max_rsa_bits=2048 leaves out the RSA-4096-rooted
+    (Let's-Encrypt-shaped) ones. Returns how many ran."""
     n = 0
-    k = -1
-    for case in vectors("x509_chains"):
-        if max_rsa_bits < 4096 and case["name"].startswith("le_shape"):
+    for c in vectors("x509_chains"):
+        if max_rsa_bits < 4096 and c["name"].startswith("le_shape"):
             continue
-        if (case["needs"] == "ec") != need_ec:
+        if (c["needs"] == "ec") != need_ec:
             continue
-        k += 1
-        if k % parts == part:
-            gc.collect()
-            run_case(case)
-            n += 1
+        gc.collect()
+        run_case(c)
+        n += 1
     assert n > 0
     return n

@@ -1,46 +1,22 @@
 # Trust groups in chain validation: a chain is trusted only through its server's group,
-# an empty group is a configuration error, over-long chains are refused.
-import gc
-
-# On the 100 KB heap these modules are compiled from source; the compiler's transient
-# memory fragments the heap least in this order, collected between the big imports.
-from nts.crypto import signature  # noqa: F401
-gc.collect()
-from nts.tls import x509  # noqa: F401, E402
-gc.collect()
-from nts.tls import trust  # noqa: E402
-gc.collect()
-from nts.errors import CertError, ConfigError  # noqa: E402
-from support import raises, vectors  # noqa: E402
-from x509_vectors import by_id  # noqa: E402
-gc.collect()
-
-
-def load(case):
-    """(chain DER list, TrustStore with group "g") for a chain case."""
-    der = by_id(case["chain"] + case["anchors"])
-    st = trust.TrustStore()
-    for a in case["anchors"]:
-        st.add("g", der[a])
-    return [der[i] for i in case["chain"]], st
-
-
-def _case(name):
-    for case in vectors("x509_chains"):
-        if case["name"] == name:
-            return case
-    raise AssertionError("vector %s missing" % name)
+# an empty group is a configuration error, over-long chains are refused; the PTB
+# legal-time servers' chain shape verifies.
+from chain_vectors import case, load
+from nts.errors import CertError, ConfigError
+from nts.tls import trust
+from support import raises
+from x509_vectors import by_id
 
 
 def test_group_isolation_and_empty_group():
     # A chain is trusted only through the group configured for its server.
-    case = _case("rsa_1_intermediate")
-    chain, _ = load(case)
-    other = _case("le_shape")
+    good = case("rsa_1_intermediate")
+    chain, _ = load(good)
+    other = case("le_shape")
     st = trust.TrustStore()
     st.add("local", by_id(other["anchors"])[other["anchors"][0]])
-    st.add("legalTimeCA", by_id(case["anchors"])[case["anchors"][0]])
-    policy = trust.CertTimePolicy(case["now"])
+    st.add("legalTimeCA", by_id(good["anchors"])[good["anchors"][0]])
+    policy = trust.CertTimePolicy(good["now"])
     trust.verify_chain(chain, "localhost", st, "legalTimeCA", policy)
     e = raises(CertError, trust.verify_chain, chain, "localhost", st, "local", policy)
     assert e.reason == "untrusted"
@@ -49,3 +25,14 @@ def test_group_isolation_and_empty_group():
         == "untrusted"
     e = raises(CertError, trust.verify_chain, chain * 5, "localhost", st, "legalTimeCA", policy)
     assert e.reason == "path_too_long"
+
+
+def test_le_shape_chain():
+    # RSA-3072 leaf, RSA-2048 intermediate, RSA-4096 root: the PTB servers' shape
+    # (Let's Encrypt, ISRG Root X1 as the anchor).
+    le = case("le_shape")
+    chain, st = load(le)
+    key = trust.verify_chain(chain, "ptbtime1.ptb.de", st, "g", trust.CertTimePolicy(le["now"]))
+    assert key[0] == "rsa" and key[1] >> 3071 == 1  # 3072-bit modulus
+    anchor = st.anchors("g")[0]
+    assert anchor.common_name() == "ISRG Root X1" and anchor.der is None

@@ -1,17 +1,11 @@
 # The parts of nts.tls.trust that need no signature: the certificate time policy
 # (NoCertTimeCheckAfterReboot with a floor) and trust groups loaded from PEM/DER files.
-import gc
 from binascii import b2a_base64
 
-# Collected between the big imports: on the 100 KB heap they are compiled from source
-# and the compiler's leftovers would otherwise leave no free block of a few KB.
-from nts.tls import x509  # noqa: F401
-gc.collect()
-from nts.errors import CertError, ParseError  # noqa: E402
-from nts.tls import pem, trust  # noqa: E402
-from support import raises, vectors  # noqa: E402
-from x509_vectors import by_id  # noqa: E402
-gc.collect()
+from nts.errors import CertError, ParseError
+from nts.tls import pem, trust, x509
+from support import raises, vectors
+from x509_vectors import by_id
 
 
 def _chain_and_root(name):
