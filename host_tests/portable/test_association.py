@@ -1,23 +1,10 @@
 # The sans-IO association: cookies in, requests out, samples and actions back.
-# Under a 100 KB heap, compiling from source fragments memory: load the crypto (largest
-# allocations) first, then the protocol modules.
-from nts.crypto import aes, gcmsiv  # noqa: F401
 from nts.association import ACTION_KEY_EXCHANGE, ACTION_QUERY, NTSAssociation
 from nts import ntp, timescale
 from nts.errors import AuthError, KEError, KissOfDeath, NTPError
+from nts.ke import KEResult
 from nts_double import C2S, C2S16, S2C, S2C16, SEC, T1, server_answer
 from support import raises
-
-
-class KEResult:
-    # Stand-in for nts.ke.KEResult (same attributes): importing nts.ke as well would not
-    # fit the 100 KB heap next to the crypto when compiling from source.
-    def __init__(self, aead, cookies):
-        self.aead = aead
-        self.cookies = cookies
-        self.ntp_server = None
-        self.ntp_port = 123
-        self.c2s = self.s2c = self.alt_c2s = self.alt_s2c = None
 
 
 def ke_result(aead=15, cookies=3):

@@ -1,9 +1,6 @@
 # NTS-protected NTP exchange (RFC 8915 5.7): request layout and every rule a response
 # must pass. Server answers come from nts_double (same AEAD module); the CPython tests
 # cross-check the wire format against the `cryptography` package.
-# Under a 100 KB heap, compiling from source fragments memory: load the crypto (largest
-# allocations) first, then the protocol modules.
-from nts.crypto import aes, gcmsiv  # noqa: F401
 from nts import ntp
 from nts.errors import AuthError, NTPError, ParseError
 from nts_double import C2S, C2S16, S2C, S2C16, T1, server_answer
