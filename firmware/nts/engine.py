@@ -12,7 +12,8 @@
 # interval-intersection selection (nts.selection) decide; if too few answered or agreed,
 # the next level is added. The clock group's result goes through nts.policy (step/slew,
 # MinServers, events) to the clock; the other group's result is only reported. Plain
-# NTPv4 and NTPv4-over-TLS servers are not implemented: such servers report an error.
+# NTPv4 servers (where their group allows it) are queried alike through
+# nts.plainntp, without key exchange; NTPv4-over-TLS (SMGW) servers report an error.
 #
 # State that lets a restart skip the key exchange goes to flash (nts.state) so that a
 # cookie lives in RAM or on flash, never both: after a key exchange (or a restart) the

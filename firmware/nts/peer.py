@@ -17,7 +17,7 @@
 # using the server; RFC 8915: a new key exchange is a new association).
 from nts import ntp, selection
 from nts.association import ACTION_QUERY, NTSAssociation
-from nts.config import MODE_NTS
+from nts.config import MODE_NTP, MODE_NTS
 from nts.platform import random_bytes
 from nts.policy import server_counter
 
@@ -58,13 +58,20 @@ class Peer:
         self.last_tx = None         # monotonic s of the last packet sent
         self.synced = False         # gave a good sample since boot
         self.counter = server_counter(cfg)
+        self.plain = cfg.Mode == MODE_NTP   # unauthenticated NTPv4: no key exchange
+        if self.plain:
+            from nts.plainntp import PlainAssociation
+            self.assoc = PlainAssociation(cfg.ServerURL, cfg.ServerPort,
+                                          int(cfg.DelayAsymmetry * 1000000))
 
     # --- key exchange ----------------------------------------------------------------
 
     def usable(self):
-        return self.cfg.Mode == MODE_NTS
+        return self.cfg.Mode == MODE_NTS or self.plain
 
     def needs_ke(self, now):
+        if self.plain:
+            return False
         if self.assoc is None or self.assoc.action() != ACTION_QUERY:
             return now >= self.ke_due
         return self.refresh_at is not None and now >= self.refresh_at and now >= self.ke_due
@@ -158,10 +165,15 @@ class Peer:
             self.hold_until = now + poll_s * self.rate_factor
             self.failed("KoD RATE: polling %dx slower" % self.rate_factor, "rate")
         else:
-            # DENY, RSTR and unknown kisses: stop until the scheduled re-key.
-            self.assoc = None
+            # DENY, RSTR and unknown kisses: stop until the scheduled re-key (a plain
+            # NTPv4 server, which has no keys: for as long).
             self.samples = []
-            self.ke_due = now + uniform(self.cfg.MinRefresh, self.cfg.MaxRefresh)
+            until = now + uniform(self.cfg.MinRefresh, self.cfg.MaxRefresh)
+            if self.plain:
+                self.hold_until = until
+            else:
+                self.assoc = None
+                self.ke_due = until
             self.failed("KoD %s: not used until re-keyed" % _printable(code), "denied")
 
     def shift(self, offset_s):
@@ -176,7 +188,8 @@ class Peer:
 
     def snapshot(self):
         a = self.assoc
-        return {"name": self.name, "host": self.cfg.ke_host(), "port": self.cfg.NTSKEServerPort,
+        return {"name": self.name, "host": self.cfg.ke_host(),
+                "port": self.cfg.ServerPort if self.plain else self.cfg.NTSKEServerPort,
                 "mode": self.cfg.Mode, "state": self.state,
                 "offset": None if self.last is None else self.last.offset / NS,
                 "delay": None if self.last is None else self.last.delay / NS,

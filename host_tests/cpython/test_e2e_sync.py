@@ -307,3 +307,50 @@ def test_whole_cold_sync_in_esp32_free_heap_with_code_frozen(kind, tmp_path):
     finally:
         for s in srvs:
             s.stop()
+
+
+PLAIN_LOCAL_SCRIPT = r"""
+import asyncio, json, sys
+sys.path.insert(0, ".")
+from nts.config import Config
+from nts.engine import Engine, Transport
+from nts.tls.trust import TrustStore
+from rtc.unix import UnixClock
+legal, plain_port = json.loads(sys.argv[1])
+servers = [{"Instance": "nts%d" % i, "ServerURL": "127.0.0.1", "NTSKEServerPort": p,
+            "Preflight": 0} for i, p in enumerate(legal)]
+servers.append({"Instance": "plain", "ServerURL": "127.0.0.1", "ServerPort": plain_port,
+                "Mode": "NTPv4", "Preflight": 0})
+cfg = Config.from_dict({"servers": servers, "groups": {
+    "legal": {"Clients": [s["Instance"] for s in servers[:-1]], "MinServers": 1},
+    "local": {"Clients": ["plain"], "MinServers": 1}}})
+store = TrustStore()
+store.load("default", sys.argv[2])
+eng = Engine(cfg, UnixClock(trusted=True), Transport(store, "localhost"))
+asyncio.run(eng.sync_once())
+snap = eng.snapshot()
+print(json.dumps({"groups": snap["groups"], "servers": snap["servers"]}))
+"""
+
+
+@pytest.mark.parametrize("interp", ["micropython", "python"])
+def test_plain_ntpv4_local_group_beside_nts_legal_group(interp, trio, chain, tmp_path):
+    """A plain NTPv4 server (chrony's NTP port, no NTS) serves the `local` group, which
+    allows it, while the `legal` group uses NTS: no key exchange with the plain server."""
+    from host_tests.reference.chrony import Chrony, find_chronyd
+    if not find_chronyd():
+        missing("chronyd")
+    script = tmp_path / "plain.py"
+    script.write_text(PLAIN_LOCAL_SCRIPT)
+    exe = MICROPYTHON if interp == "micropython" else sys.executable
+    with Chrony(str(tmp_path), chain.chain_pem_path, chain.leaf_key_pem_path,
+                lifetime=60) as ch:
+        p = subprocess.run([exe, str(script), json.dumps([[trio[0].ke_port], ch.ntp_port]),
+                            chain.root_pem_path], cwd=FIRMWARE, capture_output=True, text=True,
+                           timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out["groups"]["legal"]["ok"] and out["groups"]["local"]["ok"], out
+    plain = [s for s in out["servers"] if s["name"] == "plain"][0]
+    assert plain["mode"] == "NTPv4" and plain["state"] == "ok" and plain["aead"] is None
+    assert plain["last_ke"] is None and abs(plain["offset"]) < 0.1
