@@ -1,5 +1,8 @@
 # The signature dispatcher shared by x509 and TLS CertificateVerify (RFC 8446 4.2.3
 # SignatureScheme codes): scheme -> padding/hash/curve, key-type checks, hashing.
+# SHA-512 is imported up front: signature loads it on first use, and loading it between
+# RSA-4096 steps would fragment a 100 KB heap that also holds the code (.mpy bundle run).
+from nts.crypto import sha512  # noqa: F401  (see below)
 from nts.crypto import signature as sig
 from nts.errors import SignatureError
 from support import h, raises, vectors
