@@ -82,11 +82,23 @@ def test_recorded_sessions_replay():
 def test_tampered_flight_is_refused():
     _require_heap()
     for case in vectors("tls_session"):
+        # A flipped bit in the server Finished (last record's content): its MAC fails
+        # at once, on the critical path.
         c = _client(case)
         flight = bytearray(h(case["server_flight"]))
-        flight[-5] ^= 0x40                      # inside the last protected record
+        flight[-20] ^= 0x40
         raises(AuthError, c.receive, bytes(flight))
         raises(TLSError, c.receive, b"")        # a failed connection stays failed
+        assert c.close() == b""
+        # A flipped bit in a record tag: the handshake flight's tags are checked after
+        # our Finished and request are out, and before anything of the session is used.
+        c = _client(case)
+        flight = bytearray(h(case["server_flight"]))
+        flight[-5] ^= 0x40
+        assert c.receive(bytes(flight)) == h(case["client_finished"])
+        raises(AuthError, c.authenticate)
+        raises(TLSError, c.read)
+        raises(TLSError, c.exporter, _LABEL, b"", 16)
         assert c.close() == b""
         break
 

@@ -121,6 +121,32 @@ def test_bad_tag_and_reordering_are_auth_errors():
     raises(AuthError, r.next_record)
 
 
+def test_deferred_tags_are_checked_later_even_after_a_key_change():
+    # The server's handshake flight: decrypted at once, tags checked by
+    # check_deferred_tags(), also once the application read key has replaced it.
+    w = RecordLayer()
+    w.set_write_key(v.S_HS_KEY, v.S_HS_IV)
+    good = w.seal(record.HANDSHAKE, b"\x08\x00\x00\x00")
+    bad = bytearray(w.seal(record.HANDSHAKE, b"\x14\x00\x00\x00"))
+    bad[-1] ^= 1                                   # a tag byte
+    for flight, ok in ((good, True), (good + bytes(bad), False)):
+        r = RecordLayer()
+        r.set_read_key(v.S_HS_KEY, v.S_HS_IV, defer_tags=True)
+        r.feed(flight)
+        while r.next_record() is not None:
+            pass
+        r.set_read_key(v.S_AP_KEY, v.S_AP_IV)
+        if ok:
+            r.check_deferred_tags()
+        else:
+            raises(AuthError, r.check_deferred_tags)
+    # Without defer_tags the same record is refused at once.
+    r = RecordLayer()
+    r.set_read_key(v.S_HS_KEY, v.S_HS_IV)
+    r.feed(bytes(bad))
+    raises(AuthError, r.next_record)
+
+
 def test_protected_roundtrip_and_padding():
     w = RecordLayer()
     w.set_write_key(v.C_AP_KEY, v.C_AP_IV)

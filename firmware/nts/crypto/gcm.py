@@ -4,6 +4,9 @@ TLS_AES_128_GCM_SHA256 (RFC 8446 5.2: one AESGCM per traffic key, one call per r
     g = AESGCM(key, backend=None, ghash_backend=None)   # key 16 or 32 bytes
     g.encrypt(nonce12, plaintext, ad) -> ciphertext || tag16
     g.decrypt(nonce12, ciphertext_and_tag, ad) -> plaintext   # AuthError on mismatch
+    g.decrypt(nonce12, ciphertext_and_tag, ad, defer=pending) -> plaintext, unverified:
+        the tag is appended to the list `pending` for g.check_deferred(pending) later
+        (TLS 1.3 handshake records, whose plaintext the Finished MAC covers anyway)
 
 The key schedule, H = E(K, 0^128) and the GHASH tables are made once, in the
 constructor; a record then costs the CTR keystream, one GHASH pass and E(K, J0).
@@ -45,12 +48,21 @@ class AESGCM:
         c = ctr_xor(self._aes, bytes(nonce) + b"\x00\x00\x00\x02", plaintext, CTR_BE32)
         return c + self._tag(j0, ad, c)
 
-    def decrypt(self, nonce, data, ad):
+    def decrypt(self, nonce, data, ad, defer=None):
         j0 = self._j0(nonce)
         n = len(data) - _TAG
         if n < 0:
             raise AuthError("AES-GCM input shorter than its tag")
         c = data[:n]
-        if not ct.equal(self._tag(j0, ad, c), data[n:]):
-            raise AuthError("AES-GCM tag mismatch")
+        if defer is None:
+            if not ct.equal(self._tag(j0, ad, c), data[n:]):
+                raise AuthError("AES-GCM tag mismatch")
+        else:
+            defer.append((j0, bytes(ad), c, data[n:]))
         return ctr_xor(self._aes, bytes(nonce) + b"\x00\x00\x00\x02", c, CTR_BE32)
+
+    def check_deferred(self, pending):
+        """Check the tags decrypt(..., defer=pending) left unchecked; AuthError on any."""
+        for j0, ad, c, tag in pending:
+            if not ct.equal(self._tag(j0, ad, c), tag):
+                raise AuthError("AES-GCM tag mismatch")

@@ -168,7 +168,7 @@ class TLSClient:
         self._transcript.add(raw)
         self._keys.derive_handshake(shared, self._transcript.digest())
         self._key_change()
-        self._records.set_read_key(*ks.traffic_key_iv(self._keys.server_hs))
+        self._records.set_read_key(*ks.traffic_key_iv(self._keys.server_hs), defer_tags=True)
         self._records.set_write_key(*ks.traffic_key_iv(self._keys.client_hs))
         self._records.accept_ccs = True
         self.handshake_keys = True
@@ -251,7 +251,8 @@ class TLSClient:
     # -- after the handshake ------------------------------------------------------------
 
     def authenticate(self):
-        """Check the chain and the CertificateVerify signature (the deferred, slow part).
+        """Check the handshake records' tags, the chain and the CertificateVerify
+        signature (the deferred, slow part).
 
         Raises CertError or SignatureError, after which the connection is unusable.
         """
@@ -260,6 +261,7 @@ class TLSClient:
         if self.authenticated:
             return
         try:
+            self._records.check_deferred_tags()
             leaf_key = self._verify_chain(self._chain)
             scheme, sig = self._cert_verify
             signature.verify(scheme, leaf_key, msg.certificate_verify_input(self._cert_hash), sig)

@@ -26,9 +26,13 @@ CLOSE_NOTIFY = const(0)
 
 
 class _Protection:
-    """AEAD state of one direction: key, static IV, and the 64-bit record sequence."""
+    """AEAD state of one direction: key, static IV, and the 64-bit record sequence.
 
-    def __init__(self, key, iv):
+    With defer_tags, records are decrypted now and their tags kept for check_tags():
+    only for the server's handshake flight, whose plaintext the server Finished MAC
+    covers, so nothing unauthenticated is trusted meanwhile (see RecordLayer)."""
+
+    def __init__(self, key, iv, defer_tags=False):
         # The AES-GCM context (key schedule, GHASH tables) is made on first use: the
         # server's application key is set with our Finished but first used only for the
         # response, which keeps its setup off the critical path.
@@ -36,6 +40,7 @@ class _Protection:
         self._aead = None
         self._iv = iv
         self._seq = 0
+        self.pending = [] if defer_tags else None
 
     def _gcm(self):
         if self._aead is None:
@@ -57,7 +62,12 @@ class _Protection:
         return self._gcm().encrypt(self._nonce(), inner, header)
 
     def open(self, header, ciphertext):
-        return self._gcm().decrypt(self._nonce(), ciphertext, header)
+        return self._gcm().decrypt(self._nonce(), ciphertext, header, self.pending)
+
+    def check_tags(self):
+        if self.pending:
+            self._gcm().check_deferred(self.pending)
+        self.pending = None
 
 
 class RecordLayer:
@@ -66,16 +76,32 @@ class RecordLayer:
     accept_ccs: set by the handshake while a middlebox-compatibility ChangeCipherSpec
     may arrive (after our ClientHello, before the server Finished, RFC 8446 5); such a
     record is dropped, any other is an error.
+
+    set_read_key(..., defer_tags=True) keeps the GHASH work of the server's handshake
+    flight off the critical path (plain-Python GHASH costs ~2 ms a block on a board, a
+    certificate flight is hundreds of blocks): the records are decrypted at once and the
+    server Finished MAC, over their plaintext, is what the handshake relies on; the tags
+    are checked by check_deferred_tags() before anything from the session is used.
     """
 
     def __init__(self):
         self._buf = bytearray()
         self._read = None
         self._write = None
+        self._unchecked = None      # a replaced read protection with tags still to check
         self.accept_ccs = False
 
-    def set_read_key(self, key, iv):
-        self._read = _Protection(key, iv)
+    def set_read_key(self, key, iv, defer_tags=False):
+        if self._read is not None and self._read.pending:
+            self._unchecked = self._read
+        self._read = _Protection(key, iv, defer_tags)
+
+    def check_deferred_tags(self):
+        """AuthError unless every deferred record tag verifies."""
+        for p in (self._unchecked, self._read):
+            if p is not None:
+                p.check_tags()
+        self._unchecked = None
 
     def set_write_key(self, key, iv):
         self._write = _Protection(key, iv)
