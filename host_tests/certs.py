@@ -98,21 +98,20 @@ _CACHE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
                           "build", "testkeys")
 
 
-def rsa_key(bits, seed="default", role="key"):
-    """A deterministic RSA private key (e = 65537) for (bits, seed, role).
+def rsa_key(bits, seed="default", role="key", e=65537):
+    """A deterministic RSA private key for (bits, seed, role, e).
 
     The prime search takes seconds for big keys, so results are also cached as PEM in
     build/testkeys (same inputs, same key: the cache only saves time)."""
-    k = ("rsa", bits, seed, role)
+    k = ("rsa", bits, seed, role) if e == 65537 else ("rsa", bits, seed, role, e)
     path = os.path.join(_CACHE_DIR, hashlib.sha256(repr(k).encode()).hexdigest()[:24] + ".pem")
     if k not in _KEYS and os.path.exists(path):
         with open(path, "rb") as f:
             _KEYS[k] = serialization.load_pem_private_key(f.read(), None)
     if k not in _KEYS:
         rng = _rng(seed, "%s/rsa%d" % (role, bits))
-        e = 65537
         while True:
-            p, q = _prime(rng, bits // 2), _prime(rng, bits - bits // 2)
+            p, q = _prime(rng, bits // 2, e), _prime(rng, bits - bits // 2, e)
             if p != q:
                 break
         d = pow(e, -1, (p - 1) * (q - 1))
