@@ -7,15 +7,7 @@ def const(x):
     return x
 
 
-def native(f):
-    return f
-
-
 def viper(f):
     # Viper kernels are only imported on MicroPython (see nts.platform); reaching this
     # on CPython is a bug in the import logic, so fail loudly instead of running them.
     raise ImportError("viper kernels run only on MicroPython")
-
-
-def mem_peak():
-    return 0

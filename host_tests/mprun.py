@@ -2,12 +2,14 @@
 # test module, calls each test_* function, prints one result line per test and a summary
 # line `RESULT passed failed skipped retained_heap`. Run by host_tests/run_micropython.py.
 # retained_heap is the most heap still in use after a gc.collect() at the end of any
-# test, beyond what was in use before the first test (what the tests keep alive). This build's micropython.mem_peak() counts
-# bytes ever allocated, not a high-water mark, so it is not reported.
+# test, beyond what was in use before the first test (what the tests keep alive).
+# This build's micropython.mem_peak() counts bytes ever allocated, not a high-water
+# mark, so it is not reported.
 #
 # NTS_FREE_HEAP=N models a board whose firmware freezes mpnts (code in flash, not in the
-# heap): every firmware module and the test module are imported first, then the free
-# heap is filled with ballast down to N bytes, so the tests' data must fit in N bytes.
+# heap): every firmware module and the test module are imported first, then every free
+# byte but one contiguous block of N is filled with ballast, so the tests' data must
+# fit in N bytes.
 import sys
 import gc
 import os
