@@ -1,12 +1,16 @@
 # The one place for asyncio differences between MicroPython and CPython: waiting until a
-# non-blocking UDP socket is readable. The sync engine keeps one UDP socket per query
-# (bound to port 0: the OS picks a random source port, RFC 9109 4.1) and awaits replies
-# for all servers of a priority level at once.
+# non-blocking UDP socket is readable, and TCP streams for NTS-KE. The sync engine keeps
+# one UDP socket per query (bound to port 0: the OS picks a random source port, RFC 9109
+# 4.1) and awaits replies for all servers of a priority level at once; key exchanges
+# run on the same loop, so a silent server costs its timeout and blocks nothing else.
 #
 #   ep = UDPEndpoint(host, port)        # resolves, connects nothing, non-blocking
 #   ep.send(data)
 #   data = await ep.recv(timeout_s)     # asyncio.TimeoutError when nothing came
 #   ep.close()
+#
+#   reader, writer = await open_stream(host, port, timeout_s)    # NetError on failure
+#   close_stream(writer, last_bytes)    # best effort, never waits
 import socket
 
 from nts.errors import NetError
@@ -39,12 +43,49 @@ else:
         finally:
             loop.remove_reader(fd)
 
+async def open_stream(host, port, timeout):
+    """(reader, writer) of a TCP connection; NetError when it fails or takes too long.
+    CPython tries every address getaddrinfo gives; MicroPython's asyncio the first."""
+    try:
+        return await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except asyncio.TimeoutError:
+        raise NetError("connect to %s:%d: no answer within %.1f s" % (host, port, timeout))
+    except OSError as e:
+        raise NetError("connect to %s:%d failed: %s" % (host, port, errno_text(e)))
+
+
+def close_stream(writer, last=b""):
+    """Send `last` (close_notify or an alert) if the socket takes it now, then close:
+    it never waits, so it is safe in a cancelled task."""
+    if MICROPYTHON:
+        try:
+            if last:
+                writer.s.send(last)
+        except OSError:
+            pass
+        writer.s.close()
+    else:
+        try:
+            if last and not writer.transport.is_closing():
+                writer.write(last)  # the transport sends at once what the socket takes
+        except (OSError, RuntimeError):
+            pass
+        writer.transport.abort()
+
+
+def stream_socket(writer):
+    """The socket under a stream (for setsockopt), or None."""
+    if MICROPYTHON:
+        return writer.s
+    return writer.get_extra_info("socket")
+
+
 MAX_DATAGRAM = 2048
 _EAGAIN = (11, 35)          # Linux, BSD/macOS (lwIP uses 11 too)
 _ECONNREFUSED = (111, 61)
 
 
-def _errno_text(e):
+def errno_text(e):
     if e.args and e.args[0] in _ECONNREFUSED:
         return "connection refused (nothing listens on the port)"
     return str(e)
@@ -88,7 +129,7 @@ class UDPEndpoint:
                 # EAGAIN: nothing queued yet. Anything else (ICMP port unreachable is
                 # reported as ECONNREFUSED on Linux) is a network error for this query.
                 if e.args and e.args[0] not in _EAGAIN:
-                    raise NetError("no answer: %s" % _errno_text(e))
+                    raise NetError("no answer: %s" % errno_text(e))
             await wait_readable(self.sock, timeout)
 
     def close(self):

@@ -49,7 +49,8 @@ def main(argv):
             raise ConfigError("--ca", "cannot read %s: %s" % (opts["--ca"], e))
         policy = trust.CertTimePolicy(_unix_now())
         verify = chain_verifier(name, store, _GROUP, policy)
-        result, stats = key_exchange(host, verify, port, name, aeads, timeout)
+        import asyncio
+        result, stats = asyncio.run(key_exchange(host, verify, port, name, aeads, timeout))
     except (NTSError, MemoryError) as e:   # a board short of heap reports, not crashes
         return cli.report(False, {}, as_json, e)
     return cli.report(True, {

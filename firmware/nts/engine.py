@@ -7,10 +7,9 @@
 #
 # One round, per group (the clock group first: `legal` when configured, else `local`):
 # for each priority level, lowest first: key exchanges for the servers that need one
-# (blocking, one after the other: rare, and CPU-bound on a board), then one NTS query
-# to every server of the level in parallel; the per-server clock filter and the
-# interval-intersection selection (nts.selection) decide; if too few answered or agreed,
-# the next level is added. The clock group's result goes through nts.policy (step/slew,
+# (concurrently, on the loop), then one NTS query to every server of the level in
+# parallel; the per-server clock filter and the interval-intersection selection
+# (nts.selection) decide; if too few answered or agreed, the next level is added. The clock group's result goes through nts.policy (step/slew,
 # MinServers, events) to the clock; the other group's result is only reported. Plain
 # NTPv4 servers (where their group allows it) are queried alike through
 # nts.plainntp, without key exchange; NTPv4-over-TLS (SMGW) servers report an error.
@@ -47,21 +46,21 @@ current = None      # the engine most recently created, for nts.status()
 
 
 class Transport:
-    """The engine's I/O: NTS-KE sessions (blocking) and UDP endpoints. Tests pass fakes
-    with the same two methods."""
+    """The engine's I/O: NTS-KE sessions and UDP endpoints, both on the asyncio loop.
+    Tests pass fakes with the same two methods."""
 
     def __init__(self, trust_store, server_name=None, ke_timeout=5.0):
         self.store = trust_store
         self.server_name = server_name      # TLS name for every server (else its host)
         self.ke_timeout = ke_timeout
-        self.last_stats = None
 
-    def key_exchange(self, cfg, cert_policy):
+    async def key_exchange(self, cfg, cert_policy, gate):
+        """gate: the round's asyncio.Lock that handshakes take turns on (nts.tls.stream)."""
         from nts.keclient import chain_verifier, key_exchange
         name = self.server_name or cfg.ke_host()
         verify = chain_verifier(name, self.store, cfg.RootCAs or DEFAULT_CA_GROUP, cert_policy)
-        result, self.last_stats = key_exchange(cfg.ke_host(), verify, cfg.NTSKEServerPort,
-                                               name, tuple(cfg.aead_ids()), self.ke_timeout)
+        result, _ = await key_exchange(cfg.ke_host(), verify, cfg.NTSKEServerPort, name,
+                                       tuple(cfg.aead_ids()), self.ke_timeout, gate)
         return result
 
     def udp(self, host, port):
@@ -208,7 +207,7 @@ class Engine:
                 todo = [self._by_name[n] for n in names if n not in queried]
                 for p in todo:
                     queried[p.name] = True
-                self._key_exchanges(todo)
+                await self._key_exchanges(todo)
                 # A collection inside an exchange would count as network delay (and
                 # error): collect now, while nothing is being timed.
                 gc.collect()
@@ -284,23 +283,31 @@ class Engine:
             return CertTimePolicy(now_s, False, self.floor_s)
         return CertTimePolicy(now_s)
 
-    def _key_exchanges(self, peers):
+    async def _key_exchanges(self, peers):
+        # All at once on the loop: a silent server costs its timeout once, in parallel,
+        # holding up nothing else. Handshakes take turns on the gate (heap, deadline).
+        todo = []
+        gate = asyncio.Lock()
         for p in peers:
-            now = self.mono()
             if not p.usable():
                 p.failed("mode %s is not implemented" % p.cfg.Mode, "unsupported")
-                continue
-            if not p.needs_ke(now):
-                continue
-            try:
-                result = self.transport.key_exchange(p.cfg, self.cert_policy(p))
-            except (NTSError, OSError) as e:
-                p.ke_failed("%s: %s" % (type(e).__name__, e), self.mono())
-                self._emit(p.counter.error(self.clock.now_ns(), p.last_error))
-                continue
-            p.ke_ok(result, self.mono(), self.clock.now_ns() // NS)
-            if self._flash.pop(p.name, None) is not None:
-                self._dirty = True      # the cookies on flash belong to the old keys
+            elif p.needs_ke(self.mono()):
+                todo.append(self._key_exchange(p, gate))
+        # A failure beyond NTS (MemoryError) fails the round, after the others finished.
+        for r in await asyncio.gather(*todo, return_exceptions=True):
+            if isinstance(r, BaseException):
+                raise r
+
+    async def _key_exchange(self, p, gate):
+        try:
+            result = await self.transport.key_exchange(p.cfg, self.cert_policy(p), gate)
+        except (NTSError, OSError) as e:
+            p.ke_failed("%s: %s" % (type(e).__name__, e), self.mono())
+            self._emit(p.counter.error(self.clock.now_ns(), p.last_error))
+            return
+        p.ke_ok(result, self.mono(), self.clock.now_ns() // NS)
+        if self._flash.pop(p.name, None) is not None:
+            self._dirty = True      # the cookies on flash belong to the old keys
 
     # --- NTP -----------------------------------------------------------------------------
 

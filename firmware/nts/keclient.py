@@ -1,6 +1,6 @@
-# One NTS-KE session (RFC 8915 section 4) over mpnts's own TLS 1.3: connect, send the
-# request right after the handshake, verify the server's certificates while it answers,
-# read the response up to End of Message, export the NTS keys.
+# One NTS-KE session (RFC 8915 section 4) over mpnts's own TLS 1.3, on the asyncio loop:
+# connect, send the request right after the handshake, verify the server's certificates
+# while it answers, read the response up to End of Message, export the NTS keys.
 #
 # Order matters (issue 4, speed): nothing from the session (response, cookies, keys) is
 # read or derived before authenticate() has accepted the chain and the CertificateVerify
@@ -28,19 +28,20 @@ def chain_verifier(server_name, store, group, policy):
     return verify
 
 
-def key_exchange(host, verify_chain, port=ke.PORT, server_name=None, aeads=ke.DEFAULT_AEADS,
-                 timeout=5.0):
-    """(KEResult with keys derived, KEStats); raises NTSError subclasses on any failure."""
-    stream = TLSStream(host, port, server_name or host, verify_chain, timeout)
+async def key_exchange(host, verify_chain, port=ke.PORT, server_name=None,
+                       aeads=ke.DEFAULT_AEADS, timeout=5.0, gate=None):
+    """(KEResult with keys derived, KEStats); raises NTSError subclasses on any failure.
+    Cancelling the task closes the connection. gate: see nts.tls.stream."""
+    stream = TLSStream(host, port, server_name or host, verify_chain, timeout, gate)
     request = ke.build_request(aeads)
     t0 = ticks_ms()
     try:
-        stream.connect()
-        stream.send(request)
+        await stream.connect()
+        await stream.send(request)
         stream.authenticate()
         buf = ke.ResponseBuffer()
         while True:
-            data = stream.recv()
+            data = await stream.recv()
             if not data:
                 raise KEError("server closed before End of Message")
             if buf.feed(data):

@@ -8,6 +8,7 @@ server's cookies carry the keys it exported (opened here with its cookie jar), a
 NTS-protected NTP exchange with keys from our exporter authenticates against each server.
 Every refusal is a typed error in the JSON and exit status 1, never a traceback.
 """
+import asyncio
 import json
 import os
 import socket
@@ -120,7 +121,8 @@ def test_reference_server(servers, interp, chain_name):
 @pytest.mark.parametrize("chain_name", ["rsa", "ecdsa"])
 def test_exporter_keys_are_the_servers(servers, chain_name, aeads):
     srv, chain = servers(chain_name)
-    result, stats = key_exchange("127.0.0.1", verifier(chain), srv.ke_port, "localhost", aeads)
+    result, stats = asyncio.run(key_exchange("127.0.0.1", verifier(chain), srv.ke_port,
+                                             "localhost", aeads))
     assert result.aead == aeads[0] and len(result.cookies) == 8
     for cookie in result.cookies:
         assert srv._jar.open(cookie) == (result.aead, result.c2s, result.s2c)
@@ -133,7 +135,7 @@ def _daemon_check(daemon, chain):
         rc, out, err = run_cli(interp, daemon.ke_port, chain.root_pem_path)
         assert rc == 0 and out["ok"] and out["cookies"] == 8, (interp, out, err)
         assert out["ntp_port"] == daemon.ntp_port
-    result, _ = key_exchange("127.0.0.1", verifier(chain), daemon.ke_port, "localhost")
+    result, _ = asyncio.run(key_exchange("127.0.0.1", verifier(chain), daemon.ke_port, "localhost"))
     sample = ntp_exchange(result)
     assert abs(sample.offset) < 10 ** 9
 
@@ -195,12 +197,15 @@ def test_hello_retry_request_to_secp256r1(pki):
     chain = pki("ecdsa", **CHAINS["ecdsa"])
     srv = _StdlibServer(chain)
     stream = TLSStream("127.0.0.1", srv.port, "localhost", verifier(chain))
-    stream.connect()
-    assert stream.client.retried
-    stream.send(b"ping")
-    stream.authenticate()
-    assert stream.recv() == b"ping"
-    stream.close()
+
+    async def ping():
+        await stream.connect()
+        assert stream.client.retried
+        await stream.send(b"ping")
+        stream.authenticate()
+        assert await stream.recv() == b"ping"
+        stream.close()
+    asyncio.run(ping())
     srv.thread.join(5)
 
 
@@ -209,12 +214,15 @@ def test_hello_retry_request_to_secp256r1(pki):
 def test_no_data_or_keys_before_authenticate(servers):
     srv, chain = servers("rsa")
     stream = TLSStream("127.0.0.1", srv.ke_port, "localhost", verifier(chain))
-    stream.connect()
-    with pytest.raises(TLSError):
-        stream.exporter(b"EXPORTER-network-time-security", b"\x00\x00\x00\x0f\x00", 32)
-    with pytest.raises(TLSError):
-        stream.client.read()
-    stream.close()
+
+    async def early():
+        await stream.connect()
+        with pytest.raises(TLSError):
+            stream.exporter(b"EXPORTER-network-time-security", b"\x00\x00\x00\x0f\x00", 32)
+        with pytest.raises(TLSError):
+            stream.client.read()
+        stream.close()
+    asyncio.run(early())
 
 
 def test_certificate_verify_by_another_key_is_refused(servers, pki):
@@ -229,7 +237,7 @@ def test_certificate_verify_by_another_key_is_refused(servers, pki):
         good(ders)
         return other_key
     with pytest.raises(SignatureError):
-        key_exchange("127.0.0.1", swapped, srv.ke_port, "localhost")
+        asyncio.run(key_exchange("127.0.0.1", swapped, srv.ke_port, "localhost"))
 
 
 # --- refusals through the CLI, under both interpreters --------------------------------------

@@ -87,7 +87,7 @@ class FakeTransport:
         self.policies = []
         self.order = []
 
-    def key_exchange(self, cfg, policy):
+    async def key_exchange(self, cfg, policy, gate):
         srv = self.servers[cfg.ServerURL]
         srv.ke_calls += 1
         self.policies.append((cfg.Instance, policy))
@@ -370,14 +370,15 @@ def test_run_survives_a_failing_round():
     eng, clock, tr, events = _setup({"a": FakeServer(), "b": FakeServer()})
     calls = []
 
-    def broken(cfg, policy):
+    async def broken(cfg, policy, gate):
         calls.append(cfg.Instance)
         raise MemoryError("simulated")
     tr.key_exchange = broken
 
     eng.next_interval = lambda: 0
     _run(eng.run(rounds=2))
-    assert len(calls) == 2 and eng.round_error.startswith("MemoryError")
+    # Both servers' key exchanges run (concurrently) in each of the two rounds.
+    assert len(calls) == 4 and eng.round_error.startswith("MemoryError")
     assert [e["event"] for e in events if e["event"] == "EngineError"] == ["EngineError"] * 2
 
 

@@ -60,7 +60,7 @@ pidfile {dir}/chronyd.pid
 """
 
 CPU_SCRIPT = r"""
-import sys, time, socket
+import asyncio, sys, time, socket
 sys.path.insert(0, ".")
 from nts import timescale
 from nts.association import NTSAssociation
@@ -71,7 +71,7 @@ ca, port, aead, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.arg
 store = trust.TrustStore()
 store.load("t", ca)
 verify = chain_verifier("localhost", store, "t", trust.CertTimePolicy(int(time.time())))
-res, _ = key_exchange("127.0.0.1", verify, port, "localhost", (aead,))
+res, _ = asyncio.run(key_exchange("127.0.0.1", verify, port, "localhost", (aead,)))
 assoc = NTSAssociation(res)
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 addr = socket.getaddrinfo("127.0.0.1", res.ntp_port)[0][-1]

@@ -7,6 +7,7 @@
 #   micropython tools/benches/tls_probe.py heap HOST PORT CAFILE NAME
 #       live heap (after gc.collect) above the post-import baseline at each step, and
 #       what the imports themselves take (source compiled in RAM, not frozen)
+import asyncio
 import gc
 import json
 import sys
@@ -42,31 +43,35 @@ def main(mode, host, port, ca, name):
     base = gc.mem_alloc() if hasattr(gc, "mem_alloc") else 0
     stream = TLSStream(host, int(port), name, verify)
     mark("key_share")
-    t0 = ticks_ms()
-    stream.connect()
-    connect_ms = ticks_diff(ticks_ms(), t0)
-    mark("handshake")
-    stream.send(ke.build_request())
-    mark("request_sent")
-    t1 = ticks_us()
-    stream.authenticate()
-    auth_us = ticks_diff(ticks_us(), t1)
-    mark("authenticated")
-    buf = ke.ResponseBuffer()
-    while not buf.feed(stream.recv()):
-        pass
-    ke_ms = ticks_diff(ticks_ms(), t0)
-    result = ke.parse_response(bytes(buf.data), ke.DEFAULT_AEADS)
-    result.derive_keys(stream.exporter)
-    mark("response")
-    stream.close()
+    times = {}
+
+    async def session():
+        t0 = ticks_ms()
+        await stream.connect()
+        times["connect_ms"] = ticks_diff(ticks_ms(), t0)
+        mark("handshake")
+        await stream.send(ke.build_request())
+        mark("request_sent")
+        t1 = ticks_us()
+        stream.authenticate()
+        times["auth_us"] = ticks_diff(ticks_us(), t1)
+        mark("authenticated")
+        buf = ke.ResponseBuffer()
+        while not buf.feed(await stream.recv()):
+            pass
+        times["ke_ms"] = ticks_diff(ticks_ms(), t0)
+        result = ke.parse_response(bytes(buf.data), ke.DEFAULT_AEADS)
+        result.derive_keys(stream.exporter)
+        mark("response")
+        stream.close()
+    asyncio.run(session())
     if mode == "heap":
         out = dict(heap)
         out["imports"] = base - _START
         out["peak_step"] = max(heap.values())
     else:
-        out = {"connect_ms": connect_ms, "critical_us": stream.critical_us,
-               "auth_us": auth_us, "ke_ms": ke_ms}
+        out = dict(times)
+        out["critical_us"] = stream.critical_us
     print(json.dumps(out))
 
 

@@ -1,25 +1,38 @@
-# The socket shell around the sans-IO TLSClient: the only TLS module that owns a socket.
-# Works with CPython's socket and MicroPython's (unix port and lwIP boards): it uses only
-# getaddrinfo, connect, settimeout, send, recv and close.
+# The stream shell around the sans-IO TLSClient: the only TLS module that does I/O. It
+# runs on the asyncio loop (nts.aio streams, MicroPython and CPython alike): connect and
+# every read and write are awaited within the session's deadline, so a silent server
+# costs that server its timeout and never stalls the loop.
+#
+# Sessions of one engine round share a gate (an asyncio.Lock): one at a time goes from
+# connect through authenticate(), the part that holds certificates and does the public-
+# key work. Heap: three handshakes at once need twice the free heap of one (~110 KB
+# instead of ~55 KB), more than a board has. Deadline: a session that had to wait for
+# the gate after its ServerHello came would push its critical path past the server's
+# 1 s limit. A server silent for HELLO_WAIT_S after our ClientHello lets the gate go
+# (and takes it again when it answers), so a black-holed server delays the others by
+# that much, not by its timeout.
 #
 #   s = TLSStream(host, port, name, verify_chain)   # the X25519 key share is made here
-#   s.connect()            # TCP + handshake up to the verified server Finished
-#   s.send(request)        # our Finished and the request leave in one segment
+#   await s.connect()      # TCP + handshake up to the verified server Finished
+#   await s.send(request)  # our Finished and the request leave in one segment
 #   s.authenticate()       # chain + CertificateVerify, while the server answers
-#   data = s.recv()        # b"" once the server closed
-#   s.close()
-import socket
+#   data = await s.recv()  # b"" once the server closed
+#   s.close()              # never waits: also right in a cancelled task
+import asyncio
 
+from nts import aio
 from nts.errors import NetError, NTSError, TLSError
 from nts.platform import ticks_add, ticks_diff, ticks_ms, ticks_us
 from nts.tls.client import TLSClient
 
-# Bytes asked of recv() at a time: one MTU-sized TCP segment's worth is enough, and
+# Bytes asked of a read at a time: one MTU-sized TCP segment's worth is enough, and
 # small reads keep the board's heap unfragmented.
 RECV_SIZE = 2048
 # Linux / lwIP values, for ports whose socket module lacks the names.
 _IPPROTO_TCP = 6
 _TCP_NODELAY = 1
+# Seconds a session keeps the gate while the server has not answered its ClientHello.
+HELLO_WAIT_S = 1.0
 
 
 class TLSStream:
@@ -30,11 +43,13 @@ class TLSStream:
     Finished was ready (network waits excluded), for the benchmark.
     """
 
-    def __init__(self, host, port, server_name, verify_chain, timeout=5.0):
+    def __init__(self, host, port, server_name, verify_chain, timeout=5.0, gate=None):
         self.client = TLSClient(server_name, verify_chain)
         self._addr = (host, port)
-        self._timeout_ms = int(timeout * 1000)
-        self._sock = None
+        self._timeout = timeout
+        self._gate = gate
+        self._held = False
+        self._reader = self._writer = None
         self._deadline = None
         self._pending = b""
         self.critical_us = 0
@@ -42,48 +57,66 @@ class TLSStream:
     def _remaining(self):
         left = ticks_diff(self._deadline, ticks_ms())
         if left <= 0:
-            raise NetError("timed out after %d ms" % self._timeout_ms)
+            raise self._timed_out()
         return left / 1000
 
-    def connect(self):
-        self._deadline = ticks_add(ticks_ms(), self._timeout_ms)
+    def _timed_out(self):
+        return NetError("no answer within %.1f s" % self._timeout)
+
+    async def connect(self):
+        if self._gate is not None:      # waiting for our turn is not the server's time
+            await self._gate.acquire()
+            self._held = True
+        self._deadline = ticks_add(ticks_ms(), int(self._timeout * 1000))
         host, port = self._addr
-        try:
-            addrs = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-        except OSError as e:
-            raise NetError("cannot resolve %s: %s" % (host, e))
-        error = None
-        for ai in addrs:     # e.g. "localhost" may give ::1 first and 127.0.0.1 next
-            try:
-                self._sock = socket.socket(ai[0], socket.SOCK_STREAM)
-                self._set_nodelay()
-                self._sock.settimeout(self._remaining())
-                self._sock.connect(ai[-1])
-                break
-            except OSError as e:
-                error = e
-                self._abort()
-            except NetError:    # the deadline passed
-                self._abort()
-                raise
-        if self._sock is None:
-            raise NetError("connect to %s:%d failed: %s" % (host, port, error))
-        self._handshake()
+        self._reader, self._writer = await aio.open_stream(host, port, self._remaining())
+        self._set_nodelay()
+        await self._handshake()
 
     def _set_nodelay(self):
-        # The request follows the Finished at once and must not wait for an ACK.
+        # The request follows the Finished at once and must not wait for an ACK
+        # (CPython's asyncio sets it already).
+        sock = aio.stream_socket(self._writer)
         try:
-            self._sock.setsockopt(getattr(socket, "IPPROTO_TCP", _IPPROTO_TCP),
-                                  getattr(socket, "TCP_NODELAY", _TCP_NODELAY), 1)
-        except (OSError, TypeError, ValueError):
+            sock.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
+        except (AttributeError, OSError, TypeError, ValueError):
             pass    # not supported by this port: a small delay, not an error
 
-    def _handshake(self):
+    async def _enter(self):
+        try:
+            await asyncio.wait_for(self._gate.acquire(), self._remaining())
+        except asyncio.TimeoutError:
+            raise self._timed_out()
+        self._held = True
+
+    def _leave(self):
+        if self._held:
+            self._held = False
+            self._gate.release()
+
+    async def _first_answer(self):
+        if not self._held:
+            return await self._recv_raw()
+        try:
+            return await asyncio.wait_for(self._reader.read(RECV_SIZE),
+                                          min(HELLO_WAIT_S, self._remaining()))
+        except asyncio.TimeoutError:
+            pass
+        except OSError as e:
+            raise NetError("receive failed: %s" % aio.errno_text(e))
+        self._leave()
+        data = await self._recv_raw()
+        await self._enter()
+        return data
+
+    async def _handshake(self):
         client = self.client
         try:
-            self._sendall(client.start())
+            await self._sendall(client.start())
+            first = True
             while not client.handshake_done:
-                data = self._recv_raw()
+                data = await (self._first_answer() if first else self._recv_raw())
+                first = False
                 if not data:
                     raise TLSError("server closed the connection during the handshake")
                 t0 = ticks_us()
@@ -93,29 +126,29 @@ class TLSStream:
                 if client.handshake_done:
                     self._pending = out     # leaves together with the first request
                 elif out:
-                    self._sendall(out)
+                    await self._sendall(out)
         except NTSError as e:
             self._fail(e)
             raise
 
-    def _sendall(self, data):
+    async def _sendall(self, data):
         try:
-            self._sock.settimeout(self._remaining())
-            view = memoryview(data)
-            while len(view):
-                n = self._sock.send(view)
-                view = view[n:]
+            self._writer.write(data)
+            await asyncio.wait_for(self._writer.drain(), self._remaining())
+        except asyncio.TimeoutError:
+            raise self._timed_out()
         except OSError as e:
-            raise NetError("send failed: %s" % e)
+            raise NetError("send failed: %s" % aio.errno_text(e))
 
-    def _recv_raw(self):
+    async def _recv_raw(self):
         try:
-            self._sock.settimeout(self._remaining())
-            return self._sock.recv(RECV_SIZE)
+            return await asyncio.wait_for(self._reader.read(RECV_SIZE), self._remaining())
+        except asyncio.TimeoutError:
+            raise self._timed_out()
         except OSError as e:
-            raise NetError("receive failed: %s" % e)
+            raise NetError("receive failed: %s" % aio.errno_text(e))
 
-    def send(self, data):
+    async def send(self, data):
         """Send application data (after connect())."""
         try:
             t0 = ticks_us()
@@ -124,7 +157,7 @@ class TLSStream:
             if first:   # sealing the first request is still on the critical path
                 self.critical_us += ticks_diff(ticks_us(), t0)
             self._pending = b""
-            self._sendall(out)
+            await self._sendall(out)
         except NTSError as e:
             self._fail(e)
             raise
@@ -136,8 +169,9 @@ class TLSStream:
         except NTSError as e:
             self._fail(e)
             raise
+        self._leave()
 
-    def recv(self):
+    async def recv(self):
         """Application data from the authenticated server; b"" once it closed the stream."""
         client = self.client
         try:
@@ -145,12 +179,12 @@ class TLSStream:
                 data = client.read()
                 if data or client.peer_closed:
                     return data
-                raw = self._recv_raw()
+                raw = await self._recv_raw()
                 if not raw:
                     return b""
                 out = client.receive(raw)
                 if out:
-                    self._sendall(out)
+                    await self._sendall(out)
         except NTSError as e:
             self._fail(e)
             raise
@@ -159,32 +193,27 @@ class TLSStream:
         return self.client.exporter(label, context, length)
 
     def close(self):
-        """Send close_notify (best effort) and close the socket."""
-        if self._sock is None:
+        """Send close_notify (best effort, without waiting) and close the socket."""
+        if self._writer is None:
+            self._leave()
             return
         try:
-            self._sock.settimeout(0.5)
-            self._sock.send(self._pending + self.client.close())
-        except (OSError, NTSError):
-            pass
-        self._abort()
+            last = self._pending + self.client.close()
+        except NTSError:
+            last = b""
+        self._abort(last)
 
     def _fail(self, exc):
         # Tell the server why (best effort), then drop the socket.
-        if self._sock is not None:
+        if self._writer is not None:
             try:
                 alert = self.client.failure_alert(exc)
-                if alert:
-                    self._sock.settimeout(0.5)
-                    self._sock.send(alert)
-            except (OSError, NTSError):
-                pass
-        self._abort()
+            except NTSError:
+                alert = b""
+            self._abort(alert or b"")
 
-    def _abort(self):
-        if self._sock is not None:
-            try:
-                self._sock.close()
-            except OSError:
-                pass
-            self._sock = None
+    def _abort(self, last=b""):
+        if self._writer is not None:
+            aio.close_stream(self._writer, last)
+            self._reader = self._writer = None
+        self._leave()
