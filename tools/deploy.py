@@ -32,7 +32,7 @@ def board_arch(board):
 
 
 def board_settings(board):
-    path = os.path.join(ROOT, "boards", board, "nts_board.py")
+    path = os.path.join(ROOT, "boards", board, "mpnts_board.py")
     if not os.path.exists(path):
         raise SystemExit("no such board folder: boards/%s" % board)
     settings = {}
@@ -48,7 +48,7 @@ def install_commands(board, device, cas):
     ca_dir = settings.get("CA_DIR", "/certs")
     cmds = [["fs", "mkdir", ":/lib"], ["fs", "cp", "-r", os.path.join(out, "nts"), ":/lib/"],
             ["fs", "cp", "-r", os.path.join(out, "rtc"), ":/lib/"],
-            ["fs", "cp", settings_path, ":nts_board.py"], ["fs", "mkdir", ":" + ca_dir]]
+            ["fs", "cp", settings_path, ":mpnts_board.py"], ["fs", "mkdir", ":" + ca_dir]]
     for spec in cas:
         group, _, pem = spec.partition("=")
         if not group or not pem:

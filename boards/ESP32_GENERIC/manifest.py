@@ -2,4 +2,4 @@
 include("$(PORT_DIR)/boards/manifest.py")
 include("../mpnts_manifest.py")
 package("rtc", files=("esp32.py",), base_path="../../firmware", opt=3)
-module("nts_board.py", opt=3)
+module("mpnts_board.py", opt=3)

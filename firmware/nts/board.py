@@ -1,7 +1,9 @@
-# Board settings: the frozen module `nts_board` (boards/<BOARD>/nts_board.py) when the
-# firmware has one, else defaults that suit the unix port and the host.
+# Board settings: the module `mpnts_board` (boards/<BOARD>/mpnts_board.py, frozen or
+# copied by tools/deploy.py) when the board has one, else defaults that suit the unix
+# port and the host. Not `nts_board`: the freezing tool names frozen modules by their
+# path with "/" turned into "_", so that would collide with this module, nts/board.py.
 try:
-    import nts_board as _settings
+    import mpnts_board as _settings
 except ImportError:
     _settings = None
 

@@ -23,7 +23,7 @@ def viper_enabled():
     yet proven on a 32-bit board: kernels are on by default only on 64-bit MicroPython,
     where the tests check them. `NTS_VIPER=0/1` (unix port environment) overrides, so
     the tests exercise both paths; a board turns them on in its settings (VIPER in
-    boards/<BOARD>/nts_board.py) once checked there.
+    boards/<BOARD>/mpnts_board.py) once checked there.
     """
     if not MICROPYTHON:
         return False

@@ -15,8 +15,10 @@ import build_mpy  # noqa: E402
 import deploy  # noqa: E402
 
 
-def frozen_files(manifest):
-    """Evaluate a manifest with stand-ins for MicroPython's manifest functions."""
+def frozen_entries(manifest):
+    """Evaluate a manifest with stand-ins for MicroPython's manifest functions; returns
+    (source file, path inside the frozen filesystem) pairs, as tools/manifestfile.py
+    records them (package files under the package name, modules by their own name)."""
     frozen = []
 
     def run(path):
@@ -27,18 +29,21 @@ def frozen_files(manifest):
                 run(os.path.normpath(os.path.join(base, p)))
 
         def package(name, files=None, base_path=".", opt=None):
-            root = os.path.normpath(os.path.join(base, base_path, name))
+            top = os.path.normpath(os.path.join(base, base_path))
+            root = os.path.join(top, name)
             assert os.path.isdir(root), root
             if files is None:
+                found = []
                 for dirpath, dirnames, names in os.walk(root):
                     dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-                    frozen.extend(os.path.join(dirpath, n) for n in names if n.endswith(".py"))
+                    found.extend(os.path.join(dirpath, n) for n in names if n.endswith(".py"))
             else:
-                frozen.extend(os.path.join(root, f) for f in files)
+                found = [os.path.join(root, f) for f in files]
+            frozen.extend((f, os.path.relpath(f, top).replace(os.sep, "/")) for f in found)
             assert opt == 3, "mpnts freezes at opt=3"
 
         def module(name, base_path=".", opt=None):
-            frozen.append(os.path.normpath(os.path.join(base, base_path, name)))
+            frozen.append((os.path.normpath(os.path.join(base, base_path, name)), name))
 
         env = {"include": include, "package": package, "module": module,
                "metadata": lambda **kw: None}
@@ -47,6 +52,34 @@ def frozen_files(manifest):
 
     run(manifest)
     return frozen
+
+
+def frozen_files(manifest):
+    return [src for src, _ in frozen_entries(manifest)]
+
+
+def mangled(frozen_path):
+    """The C name mpy-tool gives a frozen module: its frozen path without the extension,
+    every character other than a letter, digit or "_" replaced by "_"."""
+    stem = frozen_path.rsplit(".", 1)[0]
+    return "".join(c if c.isalnum() and c.isascii() or c == "_" else "_" for c in stem)
+
+
+def test_mangling_rule():
+    assert mangled("nts/board.py") == mangled("nts_board.py") == "nts_board"
+    assert mangled("rtc/base.py") == "rtc_base"
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_manifest_mangled_names_unique(board):
+    """Two frozen modules with one C name make frozen_content.c fail to compile
+    (conflicting const_qstr_table_data_*, redefined frozen_module_*)."""
+    seen = {}
+    for src, path in frozen_entries(os.path.join(ROOT, "boards", board, "manifest.py")):
+        name = mangled(path)
+        assert name not in seen, "%s and %s both freeze as %s" % (seen[name], path, name)
+        seen[name] = path
+    assert "nts_board" in seen and "mpnts_board" in seen
 
 
 @pytest.mark.parametrize("board", BOARDS)
@@ -71,7 +104,7 @@ def test_deploy_plan(board, tmp_path):
     cmds = deploy.install_commands(board, "/dev/null", ["legalTimeCA=%s" % pem])
     flat = [" ".join(c) for c in cmds]
     assert any(":/lib/" in c and c.split()[-2].endswith("nts") for c in flat)
-    assert any(c.endswith(":nts_board.py") for c in flat)
+    assert any(c.endswith("mpnts_board.py") for c in flat)
     assert any("/legalTimeCA/root.pem" in c for c in flat)
     assert all(c[1:3] == ["connect", "/dev/null"] for c in cmds)
 

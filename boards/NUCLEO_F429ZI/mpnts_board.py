@@ -1,4 +1,4 @@
-# Board settings for NUCLEO_F429ZI, frozen as module `nts_board`. The STM32 RTC runs
+# Board settings for NUCLEO_F429ZI, frozen as module `mpnts_board`. The STM32 RTC runs
 # from VBAT through resets; its sub-seconds cannot be written (rtc.stm32 sets on a second
 # boundary). The stock build returns the raw sub-second prescaler (PREDIV_S = 255).
 RTC_DRIVER = "stm32"

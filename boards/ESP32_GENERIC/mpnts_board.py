@@ -1,4 +1,4 @@
-# Board settings for ESP32_GENERIC, frozen as module `nts_board` and read by mpnts at
+# Board settings for ESP32_GENERIC, frozen as module `mpnts_board` and read by mpnts at
 # start-up. machine.RTC keeps time across soft resets and deep sleep, not power loss.
 RTC_DRIVER = "esp32"
 # Viper kernels are proven on the 64-bit unix port only; switch on after the board
