@@ -205,13 +205,42 @@ def _server(i, src):
     return ServerConfig(f)
 
 
+def _source_key(s):
+    if s.Mode == MODE_NTS:
+        return (s.ke_host().lower(), s.NTSKEServerPort)
+    return (s.ServerURL.lower(), s.ServerPort)
+
+
+def _duplicate_warnings(servers, groups):
+    """Valid but suspicious: the same server configured twice counts once towards
+    MinServers (nts.sources), so a group may need fewer servers than it seems to have."""
+    out = []
+    first = {}
+    for s in servers:
+        k = _source_key(s)
+        if k in first:
+            out.append("servers %s and %s are the same server %s:%d: they count once"
+                       % (first[k].Instance, s.Instance, k[0], k[1]))
+        else:
+            first[k] = s
+    for g in sorted(groups):
+        grp = groups[g]
+        n = len(set(_source_key(s) for s in servers if s.Instance in grp.Clients))
+        if n < grp.MinServers:
+            out.append("group %s: MinServers %d but only %d distinct servers"
+                       % (g, grp.MinServers, n))
+    return out
+
+
 class Config:
-    """A validated configuration; build with Config.from_dict (or Config.default)."""
+    """A validated configuration; build with Config.from_dict (or Config.default).
+    `warnings`: sound but suspicious settings (duplicate servers), for the log."""
 
     def __init__(self, servers, groups, clock):
         self.servers = servers      # list of ServerConfig, in configured order
         self.groups = groups        # {"legal": GroupConfig, ...}
         self.clock = clock          # {"StepThreshold": s, "TimeAdjustmentReportingThreshold": s}
+        self.warnings = []
 
     @staticmethod
     def from_dict(d):
@@ -268,7 +297,9 @@ class Config:
                 raise ConfigError("servers[%d].Instance" % i, "server is in no group")
 
         clock = _fields("clock", d.get("clock", {}), CLOCK_FIELDS)
-        return Config(servers, groups, clock)
+        config = Config(servers, groups, clock)
+        config.warnings = _duplicate_warnings(servers, groups)
+        return config
 
     @staticmethod
     def default(urls):

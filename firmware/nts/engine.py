@@ -31,7 +31,7 @@
 import asyncio
 import gc
 
-from nts import policy, selection, timescale
+from nts import policy, selection, sources, timescale
 from nts.association import ACTION_QUERY
 from nts.buildtime import BUILD_TIME
 from nts.errors import AuthError, KissOfDeath, NTPError, NTSError, ParseError, StateError
@@ -213,7 +213,8 @@ class Engine:
                 gc.collect()
                 await asyncio.gather(*[self._query(p) for p in todo])
                 results.append(self._candidates([self._by_name[n] for n in names]))
-                sel, used = selection.select_prioritized(results, group.MinServers)
+                sel, used = selection.select_prioritized(
+                    sources.distinct(results, self._by_name), group.MinServers)
                 if not selection.need_next_level(sel, used, len(levels)):
                     break
             self.selections[gname] = sel
@@ -325,6 +326,7 @@ class Engine:
         try:
             host, port = p.ntp_address()
             ep = self.transport.udp(host, port)
+            p.ntp_addr = getattr(ep, "addr", None)      # resolved: see nts.sources
         except NTSError as e:
             self._query_failed(p, str(e), "unreachable")
             return

@@ -57,6 +57,7 @@ class Peer:
         self.rate_factor = 1
         self.last_tx = None         # monotonic s of the last packet sent
         self.synced = False         # gave a good sample since boot
+        self.ntp_addr = None        # resolved NTP socket address last queried (nts.sources)
         self.counter = server_counter(cfg)
         self.plain = cfg.Mode == MODE_NTP   # unauthenticated NTPv4: no key exchange
         if self.plain:
