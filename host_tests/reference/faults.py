@@ -36,6 +36,9 @@ NTP (one request):
   plain_cookie   True: put a new cookie outside the encrypted part
   wrong_origin   True: origin timestamp not equal to the request's transmit timestamp
   duplicate      True: send the reply twice
+  plain_ntp      True: also answer plain NTPv4 client requests (48 bytes, no extension
+                 fields) unauthenticated, as chrony and NTPsec do; default False: the
+                 reference server ignores them
 """
 
 KE_DEFAULTS = {
@@ -49,7 +52,7 @@ KE_DEFAULTS = {
 NTP_DEFAULTS = {
     "drop": False, "delay": 0.0, "lie": 0.0, "bad_tag": False, "wrong_uid": False,
     "nak": False, "kod": None, "no_cookies": False, "no_auth": False, "plain_cookie": False,
-    "wrong_origin": False, "duplicate": False,
+    "wrong_origin": False, "duplicate": False, "plain_ntp": False,
 }
 
 DEFAULTS = dict(KE_DEFAULTS)

@@ -286,6 +286,12 @@ class ReferenceServer:
     def _ntp_response(self, pkt, t_recv, f):
         if len(pkt) < 48 or pkt[0] & 7 != 3:
             raise c.ProtocolError("not a client request")
+        if len(pkt) == 48 and f["plain_ntp"]:
+            now = self.clock(f["lie"])
+            return c.ntp_header((0 << 6) | (4 << 3) | 4, 1, pkt[2], -20, b"LOCL",
+                                c.to_ntp64(now - 1), pkt[40:48], c.to_ntp64(t_recv + f["lie"]),
+                                c.to_ntp64(self.clock(f["lie"])), root_disp=0x10), \
+                {"size": 48, "result": "plain"}
         fields = c.parse_ext_fields(pkt)
         uid = [b for t, b, _ in fields if t == c.EF_UID]
         cookie = [b for t, b, _ in fields if t == c.EF_COOKIE]
