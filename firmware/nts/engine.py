@@ -124,7 +124,42 @@ class Engine:
         self._saved_good_ns = 0
         self._dirty = False
         self._poll_s = self._interval_bounds()[0]
+        self._next_config = None
         current = self
+
+    def reconfigure(self, config):
+        """Use `config` (a validated Config) from the next round on: OCPP settings take
+        effect without a reboot. Servers whose settings are unchanged keep their
+        sessions; the state file follows the new configuration at the next save."""
+        self._next_config = config
+
+    def _adopt(self, config):
+        old = self._by_name
+        self.peers = []
+        for s in config.servers:
+            p = old.get(s.Instance)
+            if p is None or p.cfg.to_dict() != s.to_dict():
+                p = Peer(s)
+                self._flash.pop(s.Instance, None)   # cookies of the old server's keys
+            self.peers.append(p)
+        self._by_name = dict((p.name, p) for p in self.peers)
+        for name in list(self._flash):
+            if name not in self._by_name:
+                del self._flash[name]
+        counters = {}
+        for g in config.groups:
+            c = self.group_counters.get(g)
+            if c is None or g not in self.config.groups or \
+                    self.config.groups[g].to_dict() != config.groups[g].to_dict():
+                c = policy.group_counter(config.groups[g])
+            counters[g] = c
+        self.group_counters = counters
+        self.config = config
+        self.clock_group = "legal" if "legal" in config.groups else "local"
+        self.selections = {}
+        self._digest = config.digest()
+        self._dirty = True
+        self._next_config = None
 
     # --- persistence -------------------------------------------------------------------
 
@@ -195,6 +230,8 @@ class Engine:
 
     async def sync_once(self):
         """One round over every group; returns the clock group's Selection."""
+        if self._next_config is not None:
+            self._adopt(self._next_config)
         self.rounds += 1
         queried = {}
         for gname in self._group_order():

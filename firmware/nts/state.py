@@ -22,6 +22,7 @@
 # (<k> = a vector with a k-byte length prefix.)
 import hashlib
 import os
+from nts.atomicfile import write_atomic
 from nts.errors import ParseError, StateError
 from nts.wire import Reader, Writer
 
@@ -130,30 +131,6 @@ def decode(data, config_digest=None):
         raise StateError("state file malformed: %s" % e)
 
 
-def _sync_file(f):
-    f.flush()
-    try:
-        os.fsync(f.fileno())
-    except (AttributeError, OSError):
-        pass    # MicroPython: no fsync; os.sync() below covers boards
-
-
-def _sync_all(path):
-    sync = getattr(os, "sync", None)
-    if sync:
-        sync()
-        return
-    # CPython: make the rename itself durable by syncing the directory.
-    try:
-        fd = os.open(path.rpartition("/")[0] or ".", os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except (AttributeError, OSError):
-        pass
-
-
 def _exists(path):
     try:
         os.stat(path)
@@ -171,18 +148,7 @@ class Store:
         self.last_error = ""
 
     def save(self, state):
-        data = encode(state)
-        with open(self.tmp, "wb") as f:
-            f.write(data)
-            _sync_file(f)
-        try:
-            os.rename(self.tmp, self.path)
-        except OSError:
-            # FAT: rename does not replace. Removing first is safe because load() falls
-            # back to the complete, synced temporary file.
-            os.remove(self.path)
-            os.rename(self.tmp, self.path)
-        _sync_all(self.path)
+        write_atomic(self.path, encode(state))
 
     def _read(self, path, config_digest):
         with open(path, "rb") as f:

@@ -1,0 +1,50 @@
+# Power-safe replacement of a small file (state, configuration): the new contents are
+# written and synced under a temporary name, then renamed over the old file, so a power
+# cut at any point leaves the old contents or the new. FAT cannot rename over an
+# existing file: there the old one is removed first, and a reader that finds no valid
+# file must take the complete, synced `path`.tmp instead (nts.state.Store.load,
+# nts.ocpp.station.load). Kept apart from nts.state so that writing a configuration
+# does not load the state codec.
+import os
+
+
+def _sync_file(f):
+    f.flush()
+    try:
+        os.fsync(f.fileno())
+    except (AttributeError, OSError):
+        pass    # MicroPython: no fsync; os.sync() below covers boards
+
+
+def _sync_all(path):
+    sync = getattr(os, "sync", None)
+    if sync:
+        sync()
+        return
+    # CPython: make the rename itself durable by syncing the directory.
+    try:
+        fd = os.open(path.rpartition("/")[0] or ".", os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except (AttributeError, OSError):
+        pass
+
+
+def write_atomic(path, data):
+    """Replace file `path` by `data` (bytes, or a list of chunks: no one large block
+    needed) so that a power cut leaves the old contents or the new: written and synced
+    under `path`.tmp, then renamed. A reader that finds no valid `path` must try
+    `path`.tmp (FAT cannot rename over a file: removed first)."""
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        for chunk in data if isinstance(data, list) else (data,):
+            f.write(chunk)
+        _sync_file(f)
+    try:
+        os.rename(tmp, path)
+    except OSError:
+        os.remove(path)
+        os.rename(tmp, path)
+    _sync_all(path)

@@ -1,0 +1,83 @@
+# Every OCPP payload of the portable handler tests, checked against the official schemas
+# of the `ocpp` package (1.6 + security extension, 2.0.1) with an RFC 3339 date-time
+# check: the portable tests are re-run here with each handler wrapped so that its
+# request and its response (every NotifyReport page too) are validated. Requests the
+# tests send out of bounds on purpose (1.6 key > 50, value > 500 characters: our
+# handler must still answer Rejected) are the only ones allowed to fail, and only so.
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ocpp_schemas  # noqa: E402
+from nts.ocpp import v16, v201  # noqa: E402
+
+import test_ocpp_engine  # noqa: E402
+import test_ocpp_report  # noqa: E402
+import test_ocpp_v16  # noqa: E402
+import test_ocpp_v201  # noqa: E402
+
+# handler -> (version, request schema, response schema)
+HANDLERS = {
+    (v16, "get_configuration"): ("1.6", "GetConfiguration", "GetConfigurationResponse"),
+    (v16, "change_configuration"): ("1.6", "ChangeConfiguration", "ChangeConfigurationResponse"),
+    (v201, "get_variables"): ("2.0.1", "GetVariablesRequest", "GetVariablesResponse"),
+    (v201, "set_variables"): ("2.0.1", "SetVariablesRequest", "SetVariablesResponse"),
+    (v201, "get_base_report"): ("2.0.1", "GetBaseReportRequest", "GetBaseReportResponse"),
+}
+
+
+def _oversized_16(req):
+    return len(req.get("key", "")) > 50 or len(req.get("value", "")) > 500
+
+
+class Checked:
+    def __init__(self):
+        self.calls = {}         # response schema -> payloads checked
+        self.out_of_bounds = 0
+
+    def wrap(self, fn, version, req_schema, resp_schema):
+        def handler(station, req):
+            errs = ocpp_schemas.errors(version, req_schema, req)
+            if errs:
+                assert version == "1.6" and _oversized_16(req), (req_schema, errs, req)
+                self.out_of_bounds += 1
+            resp = fn(station, req)
+            ocpp_schemas.check(version, resp_schema, resp)
+            self.calls[resp_schema] = self.calls.get(resp_schema, 0) + 1
+            return resp
+        return handler
+
+    def wrap_report(self, fn):
+        def report(*args, **kwargs):
+            for page in fn(*args, **kwargs):
+                ocpp_schemas.check("2.0.1", "NotifyReportRequest", page)
+                self.calls["NotifyReportRequest"] = self.calls.get("NotifyReportRequest", 0) + 1
+                yield page
+        return report
+
+
+@pytest.fixture
+def checked(monkeypatch):
+    c = Checked()
+    for (mod, name), schemas in HANDLERS.items():
+        monkeypatch.setattr(mod, name, c.wrap(getattr(mod, name), *schemas))
+    monkeypatch.setattr(v201, "report", c.wrap_report(v201.report))
+    return c
+
+
+CASES = [(m, n) for m in (test_ocpp_v16, test_ocpp_v201, test_ocpp_report, test_ocpp_engine)
+         for n in sorted(dir(m)) if n.startswith("test_")]
+
+
+@pytest.mark.parametrize("module,name", CASES, ids=["%s.%s" % (m.__name__, n) for m, n in CASES])
+def test_portable_case_payloads_are_schema_valid(checked, module, name):
+    getattr(module, name)()
+
+
+def test_every_handler_was_exercised(checked):
+    for module, name in CASES:
+        getattr(module, name)()
+    want = [s[2] for s in HANDLERS.values()] + ["NotifyReportRequest"]
+    assert sorted(checked.calls) == sorted(want) and checked.out_of_bounds == 2
