@@ -8,15 +8,17 @@
 import os
 
 
-def _sync_file(f):
+def sync_file(f):
+    """Flush `f` to the medium (as far as the port allows)."""
     f.flush()
     try:
         os.fsync(f.fileno())
     except (AttributeError, OSError):
-        pass    # MicroPython: no fsync; os.sync() below covers boards
+        pass    # MicroPython: no fsync; sync_dir (os.sync) covers boards
 
 
-def _sync_all(path):
+def sync_dir(path):
+    """Make a rename of `path` durable (os.sync on boards, the folder on CPython)."""
     sync = getattr(os, "sync", None)
     if sync:
         sync()
@@ -41,10 +43,10 @@ def write_atomic(path, data):
     with open(tmp, "wb") as f:
         for chunk in data if isinstance(data, list) else (data,):
             f.write(chunk)
-        _sync_file(f)
+        sync_file(f)
     try:
         os.rename(tmp, path)
     except OSError:
         os.remove(path)
         os.rename(tmp, path)
-    _sync_all(path)
+    sync_dir(path)

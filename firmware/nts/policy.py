@@ -68,7 +68,8 @@ def decide(selection, group, clock_cfg, now_ns, trusted=True, can_slew=True, res
                       "sources": sources})
     if magnitude > clock_cfg["TimeAdjustmentReportingThreshold"]:
         events.append({"event": "SettingSystemTime", "log": LOG_SECURITY, "group": group.name,
-                       "old_ns": now_ns, "new_ns": new_ns, "offset": offset})
+                       "old_ns": now_ns, "new_ns": new_ns, "offset": offset,
+                       "sources": sources})
     return Decision(kind, offset_ns, events)
 
 

@@ -1,7 +1,8 @@
 # Every OCPP payload of the portable handler tests, checked against the official schemas
 # of the `ocpp` package (1.6 + security extension, 2.0.1) with an RFC 3339 date-time
 # check: the portable tests are re-run here with each handler wrapped so that its
-# request and its response (every NotifyReport page too) are validated. Requests the
+# request and its response (every NotifyReport page and SecurityEventNotification too)
+# are validated. Requests the
 # tests send out of bounds on purpose (1.6 key > 50, value > 500 characters: our
 # handler must still answer Rejected) are the only ones allowed to fail, and only so.
 import os
@@ -11,9 +12,10 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ocpp_schemas  # noqa: E402
-from nts.ocpp import v16, v201  # noqa: E402
+from nts.ocpp import events, v16, v201  # noqa: E402
 
 import test_ocpp_engine  # noqa: E402
+import test_ocpp_events  # noqa: E402
 import test_ocpp_report  # noqa: E402
 import test_ocpp_v16  # noqa: E402
 import test_ocpp_v201  # noqa: E402
@@ -49,6 +51,16 @@ class Checked:
             return resp
         return handler
 
+    def wrap_notification(self, fn):
+        def notification(e):
+            payload = fn(e)
+            ocpp_schemas.check("1.6", "SecurityEventNotification", payload)
+            ocpp_schemas.check("2.0.1", "SecurityEventNotificationRequest", payload)
+            self.calls["SecurityEventNotification"] = \
+                self.calls.get("SecurityEventNotification", 0) + 1
+            return payload
+        return notification
+
     def wrap_report(self, fn):
         def report(*args, **kwargs):
             for page in fn(*args, **kwargs):
@@ -64,10 +76,12 @@ def checked(monkeypatch):
     for (mod, name), schemas in HANDLERS.items():
         monkeypatch.setattr(mod, name, c.wrap(getattr(mod, name), *schemas))
     monkeypatch.setattr(v201, "report", c.wrap_report(v201.report))
+    monkeypatch.setattr(events, "notification", c.wrap_notification(events.notification))
     return c
 
 
-CASES = [(m, n) for m in (test_ocpp_v16, test_ocpp_v201, test_ocpp_report, test_ocpp_engine)
+CASES = [(m, n) for m in (test_ocpp_v16, test_ocpp_v201, test_ocpp_report, test_ocpp_engine,
+                          test_ocpp_events)
          for n in sorted(dir(m)) if n.startswith("test_")]
 
 
@@ -79,5 +93,6 @@ def test_portable_case_payloads_are_schema_valid(checked, module, name):
 def test_every_handler_was_exercised(checked):
     for module, name in CASES:
         getattr(module, name)()
-    want = [s[2] for s in HANDLERS.values()] + ["NotifyReportRequest"]
+    want = [s[2] for s in HANDLERS.values()] + ["NotifyReportRequest",
+                                                 "SecurityEventNotification"]
     assert sorted(checked.calls) == sorted(want) and checked.out_of_bounds == 2
