@@ -6,7 +6,8 @@
 #
 #   {"servers": [{"Instance": "ptb1", "ServerURL": "ptbtime1.ptb.de", ...}, ...],
 #    "groups": {"legal": {"MinServers": 2, "Clients": ["ptb1", "ptb2"], ...}},
-#    "clock": {"StepThreshold": 0.128, "TimeAdjustmentReportingThreshold": 5}}
+#    "clock": {"StepThreshold": 0.128, "TimeAdjustmentReportingThreshold": 5,
+#              "TimeSource": ["NTP", "Heartbeat"]}}
 #
 # Everything is validated up front into a new object: an invalid value raises
 # ConfigError naming the field (e.g. `servers[2].ServerPort`) and nothing is applied.
@@ -66,7 +67,13 @@ GROUP_FIELDS = (
 CLOCK_FIELDS = (
     ("StepThreshold", "num", 0.128, 0, 86400),       # s: RFC 5905 STEPT; slew below
     ("TimeAdjustmentReportingThreshold", "num", 5, 0, 86400),   # s: SettingSystemTime
+    # OCPP ClockCtrlr TimeSource, in order of preference. (*) Default NTP only: a CSMS's
+    # Heartbeat/BootNotification time is used only where the operator lists it.
+    ("TimeSource", "list", ["NTP"], 1, 6),
 )
+# ClockCtrlr TimeSource values (OCPP 2.0.1 TimeSourceEnumType).
+TIME_SOURCES = ("Heartbeat", "NTP", "GPS", "RealTimeClock", "MobileNetwork",
+                "RadioTimeTransmitter")
 
 _HOST_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:_[]%"
 
@@ -297,6 +304,10 @@ class Config:
                 raise ConfigError("servers[%d].Instance" % i, "server is in no group")
 
         clock = _fields("clock", d.get("clock", {}), CLOCK_FIELDS)
+        for src in clock["TimeSource"]:
+            if src not in TIME_SOURCES:
+                raise ConfigError("clock.TimeSource", "unknown time source %s (known: %s)"
+                                  % (src, ", ".join(TIME_SOURCES)))
         config = Config(servers, groups, clock)
         config.warnings = _duplicate_warnings(servers, groups)
         return config

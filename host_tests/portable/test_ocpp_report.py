@@ -52,7 +52,7 @@ def test_reported_values_write_back_unchanged():
 
 
 def test_persisted_config_survives_a_torn_write():
-    st, _ = make_station("v201")
+    st, _ = make_station("report")
     assert set_variables(st, set_item(GROUP, "MinServers", "3", "legal"))[0] == ["Accepted"]
     good = station.load(st.path)
     with open(st.path + ".tmp", "w") as f:          # a write cut short

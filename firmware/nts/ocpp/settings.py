@@ -17,7 +17,8 @@
 #   Read back, trailing repeats are left out (the shortest list meaning the same).
 # Decisions (*): `ntp.reboot.noCertTimeCheck` is every server's NoCertTimeCheckAfterReboot
 # (reads true only when all are); StepThreshold, AllowNTPv4 and the 1.6 keys
-# `ntp.stepThreshold`, `ntp.timeAdjustmentReportingThreshold`, `ntp.<group>.allowNTPv4`
+# `ntp.timeSource`, `ntp.stepThreshold`, `ntp.timeAdjustmentReportingThreshold`,
+# `ntp.<group>.allowNTPv4`
 # are mpnts's; `ntp.enabled` and `ntp.reboot.allowJumps` are read-only true (mpnts always
 # syncs, and steps after a reboot when MinServers agree); SignedResponses is read-only
 # until signed responses are implemented (issue 12: no setting accepted and ignored).
@@ -60,6 +61,7 @@ GROUP_KEYS = (
 )
 LEGAL_ONLY = ("ntp.%s.maxDeviation",)
 CLOCK_KEYS = (
+    ("ntp.timeSource", "TimeSource"),
     ("ntp.stepThreshold", "StepThreshold"),
     ("ntp.timeAdjustmentReportingThreshold", "TimeAdjustmentReportingThreshold"),
 )
@@ -70,7 +72,8 @@ READ_ONLY = ("SignedResponses",)
 UNITS = {"DelayAsymmetry": "ms", "DelayVarAsymmetry": "ms", "MinInterval": "s",
          "MaxInterval": "s", "Preflight": "s", "MinRefresh": "s", "MaxRefresh": "s",
          "MaxDeviation": "s", "StepThreshold": "s", "TimeAdjustmentReportingThreshold": "s"}
-OPTIONS = {"Mode": ",".join(cfgmod.MODES), "AEADAlgorithm": ",".join(sorted(cfgmod.AEAD_IDS))}
+OPTIONS = {"Mode": ",".join(cfgmod.MODES), "AEADAlgorithm": ",".join(sorted(cfgmod.AEAD_IDS)),
+           "TimeSource": ",".join(cfgmod.TIME_SOURCES)}
 _DATA_TYPES = {"int": "integer", "num": "decimal", "bool": "boolean", "str": "string",
                "host": "string"}
 
@@ -113,7 +116,7 @@ def spec(component, variable):
 def data_type(component, variable):
     kind = spec(component, variable)[1]
     if kind == "list":
-        return "SequenceList" if variable == "AEADAlgorithm" else "MemberList"
+        return "MemberList" if variable == "Clients" else "SequenceList"
     if variable in OPTIONS:
         return "OptionList"
     return _DATA_TYPES[kind]
