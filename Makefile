@@ -9,8 +9,9 @@ SMALL_HEAP ?= 100000
 
 setup: $(VENV)/.stamp
 
+# A worktree's .venv may be a symlink to a shared venv: install into it, never recreate.
 $(VENV)/.stamp: requirements.txt
-	python3 -m venv $(VENV)
+	test -L $(VENV) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
