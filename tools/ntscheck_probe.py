@@ -200,7 +200,7 @@ async def query(assoc, host, port):
         return {"error": str(e), "request_bytes": None}
     data, req = assoc.make_request(_now_ntp())
     req.t1 = _now_ntp()     # after building: the AEAD work is not network delay
-    out = {"request_bytes": len(data)}
+    out = {"request_bytes": len(data), "address": ep.addr}
     deadline = time.monotonic() + NTP_WAIT
     try:
         ep.send(data)

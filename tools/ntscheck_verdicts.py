@@ -230,17 +230,29 @@ def set_checks(ms, min_servers, limits):
     selection verdicts: (set checks, {index: selection check})."""
     cands = []
     failed = {}
+    owner = {}      # source identity -> index of the first server that had it
+    labels = dict((str(i), "%s:%d" % (m["host"], m["port"])) for i, m in enumerate(ms))
+    per_server = {}
     for i, m in enumerate(ms):
         name = str(i)
         c = m.get("candidate")
         if c is None:
             failed[name] = "no sample"
-        else:
-            cands.append(selection.Candidate(name, c[0], c[1]))
-    per_server = {}
+            continue
+        # As the engine (nts.sources): the same NTS-KE server or the same NTP address
+        # counts once towards MinServers.
+        ids = [("ke", m["host"].lower(), m["port"])]
+        ids += [("ntp", q["address"]) for q in m["queries"] if q.get("address")]
+        first = [owner[x] for x in ids if x in owner]
+        if first:
+            per_server[i] = check("selection", WARN, "duplicate",
+                                  "the same source as %s: counts once" % labels[str(first[0])])
+            continue
+        for x in ids:
+            owner[x] = i
+        cands.append(selection.Candidate(name, c[0], c[1]))
     out = []
     sel = selection.select(cands, min_servers, failed)
-    labels = dict((str(i), "%s:%d" % (m["host"], m["port"])) for i, m in enumerate(ms))
     agree = [labels[n] for n in sel.truechimers]
     if sel.ok:
         out.append(check("agreement", OK, len(agree),

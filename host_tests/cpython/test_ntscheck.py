@@ -200,6 +200,17 @@ def test_warnings_expiring_soon_and_intermediate_anchor(tmp_path):
     assert c["trust_anchor"]["verdict"] == "warn" and "rotates" in c["trust_anchor"]["message"]
 
 
+def test_same_server_twice_counts_once(pki, faulty):
+    good, _ = pki
+    a = faulty["a"]
+    rc, rep = run_json(["--ca", good.root_pem_path, "--server", addr(a.ke_port),
+                        "--server", "localhost:%d" % a.ke_port, "--name", "localhost",
+                        "--min-servers", "2"])
+    assert rc == 2, rep
+    assert checks(rep["servers"][1])["selection"]["value"] == "duplicate"
+    assert dict((c["name"], c) for c in rep["set"])["agreement"]["verdict"] == "critical"
+
+
 def test_tls12_only_server(pki):
     good, _ = pki
     srv = _srv(good, faults={"tls12": True})
