@@ -5,6 +5,8 @@ host_tests/cpython/test_mip_install.py fails when a committed file is stale.
 
     package.json              the core: what boards/mpnts_manifest.py freezes (package
                               `nts`, the clock-driver base of `rtc`)
+    package-<PART>.json       an optional part with a manifest of its own,
+                              boards/mpnts_<PART>_manifest.py (e.g. the OCPP layer)
     package-rtc-<NAME>.json   one optional part per clock driver firmware/rtc/<NAME>.py
                               (what a board manifest adds for its RTC)
 
@@ -50,9 +52,16 @@ def _manifest_files(path):
     def _add(src, dest):
         files.append((dest, os.path.relpath(os.path.normpath(src), ROOT).replace(os.sep, "/")))
 
-    with open(path) as f:
-        exec(compile(f.read(), path, "exec"),
-             {"metadata": metadata, "package": package, "module": module})
+    # Run in the manifest's folder, as MicroPython's manifest tool does (a manifest may
+    # list its files with paths relative to it).
+    cwd = os.getcwd()
+    os.chdir(here)
+    try:
+        with open(path) as f:
+            exec(compile(f.read(), path, "exec"),
+                 {"metadata": metadata, "package": package, "module": module})
+    finally:
+        os.chdir(cwd)
     return meta.get("version", "0.0.0"), files
 
 
@@ -61,6 +70,13 @@ def packages():
     version, core = _manifest_files(CORE_MANIFEST)
     out = {"package.json": {"urls": [list(x) for x in core], "deps": [], "version": version}}
     in_core = set(src for _, src in core)
+    # Optional parts with a manifest of their own (boards/mpnts_<part>_manifest.py, e.g.
+    # the OCPP layer): package-<part>.json.
+    for f in sorted(os.listdir(os.path.dirname(CORE_MANIFEST))):
+        if f.startswith("mpnts_") and f.endswith("_manifest.py") and f != "mpnts_manifest.py":
+            _, part = _manifest_files(os.path.join(os.path.dirname(CORE_MANIFEST), f))
+            out["package-%s.json" % f[6:-12]] = {
+                "urls": [list(x) for x in part], "deps": [], "version": version}
     rtc = os.path.join(ROOT, "firmware", "rtc")
     for f in sorted(os.listdir(rtc)):
         src = "firmware/rtc/" + f
