@@ -22,9 +22,9 @@ class KEStats:
 
 
 def chain_verifier(server_name, store, group, policy):
-    """verify_chain(chain) for TLSClient: trust.verify_chain bound to one server."""
+    """verify_chain(chain) for TLSClient: trust.verify_chain_steps bound to one server."""
     def verify(chain):
-        return trust.verify_chain(chain, server_name, store, group, policy)
+        return trust.verify_chain_steps(chain, server_name, store, group, policy)
     return verify
 
 
@@ -38,7 +38,7 @@ async def key_exchange(host, verify_chain, port=ke.PORT, server_name=None,
     try:
         await stream.connect()
         await stream.send(request)
-        stream.authenticate()
+        await stream.authenticate()
         buf = ke.ResponseBuffer()
         while True:
             data = await stream.recv()

@@ -25,6 +25,7 @@ from host_tests.reference.server import ReferenceServer
 from nts import timescale
 from nts.association import NTSAssociation
 from nts.errors import SignatureError, TLSError
+from nts import slices
 from nts.keclient import chain_verifier, key_exchange
 from nts.tls import trust
 from nts.tls.stream import TLSStream
@@ -202,7 +203,7 @@ def test_hello_retry_request_to_secp256r1(pki):
         await stream.connect()
         assert stream.client.retried
         await stream.send(b"ping")
-        stream.authenticate()
+        await stream.authenticate()
         assert await stream.recv() == b"ping"
         stream.close()
     asyncio.run(ping())
@@ -230,11 +231,11 @@ def test_certificate_verify_by_another_key_is_refused(servers, pki):
     # the leaf has: the signature check must fail and poison the connection.
     srv, chain = servers("rsa")
     other = verifier(pki("rsa-other", kind="rsa", seed="other"))
-    other_key = other([d for d in pki("rsa-other", kind="rsa", seed="other").chain_der])
+    other_key = slices.run(other([d for d in pki("rsa-other", kind="rsa", seed="other").chain_der]))
     good = verifier(chain)
 
     def swapped(ders):
-        good(ders)
+        yield from good(ders)
         return other_key
     with pytest.raises(SignatureError):
         asyncio.run(key_exchange("127.0.0.1", swapped, srv.ke_port, "localhost"))

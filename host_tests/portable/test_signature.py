@@ -3,9 +3,14 @@
 # SHA-512 is imported up front: signature loads it on first use, and loading it between
 # RSA-4096 steps would fragment a 100 KB heap that also holds the code (.mpy bundle run).
 from nts.crypto import sha512  # noqa: F401  (see below)
+from nts import slices
 from nts.crypto import signature as sig
 from nts.errors import SignatureError
 from support import h, raises, vectors
+
+
+def _verify(*args, **kwargs):
+    return slices.run(sig.verify_steps(*args, **kwargs))
 
 _RSA_SCHEME = {
     ("pkcs1", "sha256"): 0x0401, ("pkcs1", "sha384"): 0x0501, ("pkcs1", "sha512"): 0x0601,
@@ -21,13 +26,13 @@ def test_rsa_schemes():
         msg, s = h(case["msg"]), h(case["sig"])
         salt = case["salt_len"]
         if case["valid"]:
-            sig.verify(scheme, key, msg, s, salt)
+            _verify(scheme, key, msg, s, salt)
             if scheme in _PSS_PSS:
                 # An id-RSASSA-PSS key (RFC 8446: rsa_pss_pss_*) verifies the same encoding.
-                sig.verify(_PSS_PSS[scheme], ("rsa-pss", key[1], key[2]), msg, s, salt)
-                raises(SignatureError, sig.verify, scheme, ("rsa-pss", key[1], key[2]), msg, s)
+                _verify(_PSS_PSS[scheme], ("rsa-pss", key[1], key[2]), msg, s, salt)
+                raises(SignatureError, _verify, scheme, ("rsa-pss", key[1], key[2]), msg, s)
         else:
-            raises(SignatureError, sig.verify, scheme, key, msg, s, salt)
+            raises(SignatureError, _verify, scheme, key, msg, s, salt)
 
 
 def _first_valid(padding, hash_name):
@@ -40,17 +45,17 @@ def _first_valid(padding, hash_name):
 
 def test_key_scheme_mismatch_and_unknown_schemes():
     key, msg, s = _first_valid("pkcs1", "sha256")
-    sig.verify(0x0401, key, msg, s)
+    _verify(0x0401, key, msg, s)
     for scheme in (0x0201, 0x0203, 0x0807, 0x0808, 0x0000, 0xFFFF):  # sha1, ed25519/448
-        raises(SignatureError, sig.verify, scheme, key, msg, s)
-    raises(SignatureError, sig.verify, 0x0403, key, msg, s)              # RSA key, ECDSA scheme
-    raises(SignatureError, sig.verify, 0x0401, ("rsa-pss", key[1], key[2]), msg, s)
-    raises(SignatureError, sig.verify, 0x0401, ("dsa", key[1], key[2]), msg, s)
-    raises(SignatureError, sig.verify, 0x0401, ("rsa", key[1]), msg, s)
-    raises(SignatureError, sig.verify, 0x0401, None, msg, s)
+        raises(SignatureError, _verify, scheme, key, msg, s)
+    raises(SignatureError, _verify, 0x0403, key, msg, s)              # RSA key, ECDSA scheme
+    raises(SignatureError, _verify, 0x0401, ("rsa-pss", key[1], key[2]), msg, s)
+    raises(SignatureError, _verify, 0x0401, ("dsa", key[1], key[2]), msg, s)
+    raises(SignatureError, _verify, 0x0401, ("rsa", key[1]), msg, s)
+    raises(SignatureError, _verify, 0x0401, None, msg, s)
     ec_key = ("ec", "p256", b"\x04" + bytes(64))
-    raises(SignatureError, sig.verify, 0x0401, ec_key, msg, s)           # EC key, RSA scheme
-    raises(SignatureError, sig.verify, 0x0503, ec_key, msg, s)           # P-256 key, P-384 scheme
+    raises(SignatureError, _verify, 0x0401, ec_key, msg, s)           # EC key, RSA scheme
+    raises(SignatureError, _verify, 0x0503, ec_key, msg, s)           # P-256 key, P-384 scheme
 
 
 def test_supported_schemes_and_hashes():
@@ -79,12 +84,12 @@ def test_ecdsa_schemes():
         n += 1
         curve_matches = (scheme == 0x0403) == (case["curve"] == "p256")
         if case["valid"] and curve_matches:
-            sig.verify(scheme, key, msg, s)
+            _verify(scheme, key, msg, s)
         elif case["valid"]:
             # e.g. ecdsa-with-SHA384 by a P-256 key: fine in a certificate (x509 passes
             # curve_must_match=False), not as a TLS 1.3 SignatureScheme.
-            raises(SignatureError, sig.verify, scheme, key, msg, s)
-            sig.verify(scheme, key, msg, s, curve_must_match=False)
+            raises(SignatureError, _verify, scheme, key, msg, s)
+            _verify(scheme, key, msg, s, curve_must_match=False)
         else:
-            raises(SignatureError, sig.verify, scheme, key, msg, s)
+            raises(SignatureError, _verify, scheme, key, msg, s)
     assert n >= 80

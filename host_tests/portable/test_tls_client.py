@@ -11,6 +11,7 @@
 # these tests skip below 300 KB; the frozen-firmware run (100 KB free) runs them.
 import gc
 
+from nts import slices
 from nts.errors import AuthError, CertError, TLSError
 from support import SkipTest, h, raises, vectors
 
@@ -32,7 +33,7 @@ def _client(case, name="localhost", anchor=None):
     policy = trust.CertTimePolicy(case["now"])
 
     def verify(chain):
-        return trust.verify_chain(chain, name, store, "t", policy)
+        return trust.verify_chain_steps(chain, name, store, "t", policy)
 
     from nts.crypto import ec, x25519
     private = h(case["private"])
@@ -40,7 +41,7 @@ def _client(case, name="localhost", anchor=None):
     saved = tls_client.random_bytes, ec.random_bytes
     tls_client.random_bytes = lambda n: randoms.pop(0)
     try:
-        key_pair = (private, x25519.public_key(private))
+        key_pair = (private, slices.run(x25519.shared_steps(private, x25519.BASE_POINT)))
         c = tls_client.TLSClient("localhost", verify, key_pair=key_pair)
         assert c.start() == h(case["client_hello"])
         if case["retry"]:
@@ -68,7 +69,7 @@ def test_recorded_sessions_replay():
         c.receive(h(case["server_data"]))        # session tickets, then the response
         raises(TLSError, c.read)                # nothing before authentication
         raises(TLSError, c.exporter, _LABEL, b"", 16)
-        c.authenticate()
+        slices.run(c.authenticate_steps())
         assert c.read() == h(case["response"])
         assert c.exporter(_LABEL, h(case["exporter_context"]), 32) == h(case["exporter"])
         n += 1
@@ -96,7 +97,7 @@ def test_tampered_flight_is_refused():
         flight = bytearray(h(case["server_flight"]))
         flight[-5] ^= 0x40
         assert c.receive(bytes(flight)) == h(case["client_finished"])
-        raises(AuthError, c.authenticate)
+        raises(AuthError, slices.run, c.authenticate_steps())
         raises(TLSError, c.read)
         raises(TLSError, c.exporter, _LABEL, b"", 16)
         assert c.close() == b""
@@ -112,10 +113,10 @@ def test_wrong_name_and_untrusted_root_poison_the_session():
         c.receive(h(case["server_flight"]))
         c.send(h(case["request"]))
         c.receive(h(case["server_data"]))
-        raises(CertError, c.authenticate)
+        raises(CertError, slices.run, c.authenticate_steps())
         raises(TLSError, c.read)
         raises(TLSError, c.exporter, _LABEL, b"", 16)
-        raises(TLSError, c.authenticate)
+        raises(TLSError, slices.run, c.authenticate_steps())
 
 
 def test_key_update_both_directions():
@@ -129,7 +130,7 @@ def test_key_update_both_directions():
     c.receive(h(case["server_flight"]))
     c.send(h(case["request"]))
     c.receive(h(case["server_data"]))
-    c.authenticate()
+    slices.run(c.authenticate_steps())
     assert c.read() == h(case["response"])
     old_c, old_s = c._keys.client_ap, c._keys.server_ap
     server = record.RecordLayer()

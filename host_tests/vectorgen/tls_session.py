@@ -34,6 +34,7 @@ def _session(kind, tmpdir, retry=False):
     HelloRetryRequest and the client's P-256 key (fixed here too) is used."""
     if os.path.join(ROOT, "firmware") not in sys.path:
         sys.path.insert(0, os.path.join(ROOT, "firmware"))
+    from nts import slices
     from nts.crypto import ec, x25519
     from nts.tls import client as tls_client
 
@@ -56,7 +57,8 @@ def _session(kind, tmpdir, retry=False):
     ec.random_bytes = lambda n: _fixed(b"p256")
     try:
         client = tls_client.TLSClient("localhost", lambda c: None,
-                                      key_pair=(private, x25519.public_key(private)))
+                                      key_pair=(private, slices.run(
+                                          x25519.shared_steps(private, x25519.BASE_POINT))))
         hello = client.start()
         server.bio_write(hello)
         hello_retry = hello2 = b""

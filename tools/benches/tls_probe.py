@@ -42,7 +42,7 @@ def main(mode, host, port, ca, name):
     gc.collect()
     base = gc.mem_alloc() if hasattr(gc, "mem_alloc") else 0
     stream = TLSStream(host, int(port), name, verify)
-    mark("key_share")
+    mark("stream")
     times = {}
 
     async def session():
@@ -53,7 +53,7 @@ def main(mode, host, port, ca, name):
         await stream.send(ke.build_request())
         mark("request_sent")
         t1 = ticks_us()
-        stream.authenticate()
+        await stream.authenticate()
         times["auth_us"] = ticks_diff(ticks_us(), t1)
         mark("authenticated")
         buf = ke.ResponseBuffer()

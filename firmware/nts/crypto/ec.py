@@ -11,17 +11,23 @@
 #
 # Inverses use the extended Euclidean algorithm (nts.crypto.modinv), ~7x cheaper here
 # than pow(x, p-2, p); where the value depends on the ECDH secret, through a random blind.
+#
+# Slices (nts.slices): scalar multiplications yield every `slice_digits` NAF digits (a
+# doubling, sometimes an addition), chosen per curve for ~20 ms on the board estimate
+# (tools/benches/boardtime.py: a P-256 digit ~0.24 M unix-port instructions, ~2.6 ms;
+# a P-384 digit ~0.43 M, ~4.7 ms).
 from nts.crypto import ec_tables
 from nts.crypto.modinv import inverse as _inverse
 from nts.errors import AuthError, ParseError, SignatureError
 from nts.platform import random_bytes
+from nts.tls import der
 from nts.wire import Reader
 
 
 class Curve:
     """Domain parameters of a short-Weierstrass curve y^2 = x^3 - 3x + b over GF(p)."""
 
-    def __init__(self, name, p, b, n, gx, gy, g_odd):
+    def __init__(self, name, p, b, n, gx, gy, g_odd, slice_digits):
         self.name = name
         self.p = p
         self.b = b
@@ -30,6 +36,7 @@ class Curve:
         self.size = (len("%x" % p) + 1) // 2  # bytes per coordinate and per scalar
         self.n_bits = len("%x" % n) * 4       # both orders start with hex digit f
         self.g_odd = g_odd                    # G, 3G, 5G, ... affine (ec_tables)
+        self.slice_digits = slice_digits      # NAF digits per slice (module comment)
 
 
 P256 = Curve(
@@ -39,7 +46,7 @@ P256 = Curve(
     0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
     0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
     0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5,
-    ec_tables.P256_G_ODD)
+    ec_tables.P256_G_ODD, 7)
 
 P384 = Curve(
     "p384",
@@ -48,7 +55,7 @@ P384 = Curve(
     0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973,
     0xAA87CA22BE8B05378EB1C71EF320AD746E1D3B628BA79B9859F741E082542A385502F25DBF55296C3A545E3872760AB7,
     0x3617DE4A96262C6F5D9E98BF9292DC29F8F41DBD289A147CE9DA3113B5F0B8C00A60B1CE1D7E819D7A431D7C90EA0E5F,
-    ec_tables.P384_G_ODD)
+    ec_tables.P384_G_ODD, 4)
 
 CURVES = {"p256": P256, "p384": P384}
 
@@ -207,14 +214,15 @@ def _add_digit(c, r, d, odd):
     return _add_affine(c, r, (pt[0], c.p - pt[1]))
 
 
-def _mul_add(c, u1, u2, q):
-    """u1*G + u2*q for affine q (Jacobian result): the doublings are shared."""
+def _mul_add_steps(c, u1, u2, q):
+    """u1*G + u2*q for affine q (Jacobian result), in slices: the doublings are shared."""
     q_odd = odd_multiples(c, q, 1 << (_Q_WINDOW - 2))
     ng = _wnaf(u1, G_WINDOW)
     nq = _wnaf(u2, _Q_WINDOW)
     lg = len(ng)
     lq = len(nq)
     g_odd = c.g_odd
+    per_slice = c.slice_digits
     r = (1, 1, 0)
     for i in range(max(lg, lq) - 1, -1, -1):
         r = _double(c, r)
@@ -222,35 +230,12 @@ def _mul_add(c, u1, u2, q):
             r = _add_digit(c, r, ng[i], g_odd)
         if i < lq and nq[i]:
             r = _add_digit(c, r, nq[i], q_odd)
+        if i % per_slice == 0:
+            yield
     return r
 
 
-def _int_from_der(r):
-    # INTEGER for r and s: DER demands the minimal two's-complement encoding, and these
-    # must be positive.
-    if r.u8() != 0x02:
-        raise ParseError("expected INTEGER")
-    body = r.take(_der_length(r))
-    if not body or body[0] & 0x80:
-        raise ParseError("INTEGER empty or negative")
-    if len(body) > 1 and body[0] == 0 and not body[1] & 0x80:
-        raise ParseError("INTEGER not minimally encoded")
-    return int.from_bytes(body, "big")
-
-
-def _der_length(r):
-    n = r.u8()
-    if n < 0x80:
-        return n
-    if n == 0x81:
-        n = r.u8()
-        if n < 0x80:
-            raise ParseError("DER length not minimal")
-        return n
-    raise ParseError("DER length too large")  # an ECDSA signature is < 256 bytes
-
-
-def parse_signature(c, der):
+def parse_signature(c, encoded):
     """Ecdsa-Sig-Value (RFC 5480 / RFC 8446 4.2.3) to (r, s), both in [1, n-1].
 
         Ecdsa-Sig-Value ::= SEQUENCE {
@@ -258,14 +243,12 @@ def parse_signature(c, der):
             s  INTEGER }
     """
     try:
-        rd = Reader(der)
-        if rd.u8() != 0x30:
-            raise ParseError("expected SEQUENCE")
-        seq = rd.sub(_der_length(rd))
-        rd.expect_end("ECDSA signature")
-        r = _int_from_der(seq)
-        s = _int_from_der(seq)
-        seq.expect_end("Ecdsa-Sig-Value")
+        rd = Reader(encoded)
+        seq = der.expect(rd, der.SEQUENCE, "Ecdsa-Sig-Value")
+        der.done(rd, "ECDSA signature")
+        r = der.integer(seq, c.size)
+        s = der.integer(seq, c.size)
+        der.done(seq, "Ecdsa-Sig-Value")
     except ParseError as e:
         raise SignatureError("%s: malformed signature (%s)" % (c.name, e))
     if not (0 < r < c.n and 0 < s < c.n):
@@ -273,8 +256,9 @@ def parse_signature(c, der):
     return r, s
 
 
-def ecdsa_verify(curve, public_point, digest, signature_der):
-    """ECDSA verification (FIPS 186-5 6.4.2, SEC 1 4.1.4); SignatureError if it fails.
+def ecdsa_verify_steps(curve, public_point, digest, signature_der):
+    """ECDSA verification (FIPS 186-5 6.4.2, SEC 1 4.1.4) in slices; SignatureError if
+    it fails.
 
     public_point: uncompressed SEC 1 bytes. digest: the message hash; one longer than the
     group order is truncated to its leftmost n_bits, as the standard says.
@@ -291,7 +275,7 @@ def ecdsa_verify(curve, public_point, digest, signature_der):
     if excess > 0:
         e >>= excess
     w = _inverse(s, n)
-    X, _, Z = _mul_add(c, e * w % n, r * w % n, q)
+    X, _, Z = yield from _mul_add_steps(c, e * w % n, r * w % n, q)
     # Accept iff x(R) mod n == r, i.e. X == x * Z^2 (mod p) for x = r or x = r + n (the
     # only values below p that are r mod n): no inversion needed.
     p = c.p
@@ -300,37 +284,44 @@ def ecdsa_verify(curve, public_point, digest, signature_der):
         raise SignatureError("%s: ECDSA signature mismatch" % c.name)
 
 
-def _scalar_mul(c, k, odd, w):
-    """k*P from odd = (P, 3P, .., (2**(w-1)-1)P) by a width-w NAF. Not constant-time
-    (nor is big-int arithmetic): acceptable for the one-use ECDH key of a HelloRetryRequest."""
+def _scalar_mul_steps(c, k, odd, w):
+    """k*P from odd = (P, 3P, .., (2**(w-1)-1)P) by a width-w NAF, in slices. Not
+    constant-time (nor is big-int arithmetic): acceptable for the one-use ECDH key of a
+    HelloRetryRequest."""
     naf = _wnaf(k, w)
+    per_slice = c.slice_digits
     r = (1, 1, 0)
     for i in range(len(naf) - 1, -1, -1):
         r = _double(c, r)
         if naf[i]:
             r = _add_digit(c, r, naf[i], odd)
+        if i % per_slice == 0:
+            yield
     return r
 
 
-def p256_keypair():
-    """A fresh ECDH key: (private scalar as 32 bytes, uncompressed public point, 65 bytes)."""
+def p256_keypair_steps():
+    """A fresh ECDH key, in slices: (private scalar as 32 bytes, uncompressed public point,
+    65 bytes)."""
     c = P256
     while True:
         priv = random_bytes(32)
         d = int.from_bytes(priv, "big")
         if 0 < d < c.n:
             break
-    return priv, encode_point(c, _to_affine(c, _scalar_mul(c, d, c.g_odd, G_WINDOW)))
+    pt = yield from _scalar_mul_steps(c, d, c.g_odd, G_WINDOW)
+    return priv, encode_point(c, _to_affine(c, pt))
 
 
-def p256_shared(priv, peer_point):
-    """ECDH (SEC 1 3.3.1) with a validated peer point: the 32-byte x-coordinate."""
+def p256_shared_steps(priv, peer_point):
+    """ECDH (SEC 1 3.3.1) with a validated peer point, in slices: the 32-byte x-coordinate."""
     c = P256
     d = int.from_bytes(priv, "big")
     if len(priv) != 32 or not 0 < d < c.n:
         raise ParseError("p256: bad private key")
     q = decode_point(c, peer_point)
-    pt = _to_affine(c, _scalar_mul(c, d, odd_multiples(c, q, 8), 5))
+    pt = yield from _scalar_mul_steps(c, d, odd_multiples(c, q, 8), 5)
+    pt = _to_affine(c, pt)
     if pt is None:  # impossible for a valid point and d in [1, n-1]; checked anyway
         raise AuthError("p256: shared point at infinity")
     return pt[0].to_bytes(32, "big")

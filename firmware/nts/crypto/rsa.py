@@ -1,16 +1,24 @@
 # RSA signature verification (RFC 8017): RSASSA-PKCS1-v1_5 (8.2.2) and RSASSA-PSS (8.1.2)
-# over a caller-computed digest. Only public-key operations: pow(s, e, n) with a small e
-# is cheap even in pure Python. Every failure is a SignatureError (a verifier handles only
-# public data, so naming the failed check leaks nothing).
+# over a caller-computed digest. Only public-key operations: s^e mod n with a small e.
+# Every failure is a SignatureError (a verifier handles only public data, so naming the
+# failed check leaks nothing).
+#
+# Slices (nts.slices): s^e mod n is square-and-multiply over chunks of e instead of one
+# pow(), so the loop can yield between chunks. A 4096-bit squaring mod n is ~3.2 M
+# unix-port instructions, ~35 ms on the board estimate (tools/benches/boardtime.py),
+# the cost growing with the square of the size: a chunk holds SLICE_WORK / (2 bits^2)
+# squarings, at least one (2048 bits: two, ~15 ms; 4096: one, the longest RSA slice).
 #
 # Key-size policy (e.g. "at least 2048 bits") belongs to x509/TLS; the limits here only
 # keep the arithmetic sane and bounded.
+from nts.crypto.ct import equal as _same
 from nts.crypto.hashes import DIGEST_SIZE, digest as _digest
 from nts.errors import SignatureError
 
 MIN_MODULUS_BITS = 1024  # RFC 8448's example server key is 1024-bit
 MAX_MODULUS_BITS = 8192  # bounds the work an attacker-chosen key can cause
 MAX_EXPONENT = 0xFFFFFFFF
+SLICE_WORK = 4096 * 4096
 
 # DigestInfo DER prefixes, RFC 8017 section 9.2 note 1.
 _DIGEST_INFO = {
@@ -43,8 +51,27 @@ def _hash_len(hash_name, digest):
     return hlen
 
 
-def _rsavp1(n, e, signature):
-    """RSAVP1 (RFC 8017 5.2.2) after the length check of 8.x.2 step 1: returns (m, k)."""
+def _power_steps(s, e, n, bits):
+    """s^e mod n in slices: left to right over e in chunks of c bits, each one pow()
+    of c squarings (pow works in place, which a fragmented 100 KB heap needs) and a
+    multiplication by s^chunk when the chunk is not zero."""
+    c = max(1, SLICE_WORK // (2 * bits * bits))
+    b = _bits(e)
+    x = 1
+    while b > 0:
+        take = min(c, b)
+        b -= take
+        chunk = (e >> b) & ((1 << take) - 1)
+        x = pow(x, 1 << take, n)
+        if chunk:
+            x = x * (s if chunk == 1 else pow(s, chunk, n)) % n
+        yield
+    return x
+
+
+def _rsavp1_steps(n, e, signature):
+    """RSAVP1 (RFC 8017 5.2.2) after the length check of 8.x.2 step 1, in slices:
+    returns (m, k)."""
     if not (isinstance(n, int) and isinstance(e, int)):
         raise SignatureError("rsa: bad key")
     bits = _bits(n)
@@ -61,28 +88,20 @@ def _rsavp1(n, e, signature):
     s = int.from_bytes(signature, "big")
     if s >= n:
         raise SignatureError("rsa: signature representative out of range")
-    return pow(s, e, n), k
+    m = yield from _power_steps(s, e, n, bits)
+    return m, k
 
 
-def _same(a, b):
-    # Both sides are public here, but a uniform comparison costs nothing and keeps the
-    # result independent of where a forged block first differs.
-    if len(a) != len(b):
-        return False
-    acc = 0
-    for i in range(len(a)):
-        acc |= a[i] ^ b[i]
-    return acc == 0
-
-
-def verify_pkcs1v15(n, e, hash_name, digest, signature):
-    """RSASSA-PKCS1-v1_5 verification: rebuild the whole EMSA block and compare it.
+def verify_pkcs1v15_steps(n, e, hash_name, digest, signature):
+    """RSASSA-PKCS1-v1_5 verification in slices: rebuild the whole EMSA block and
+    compare it (in constant time: both sides are public, but the result then does not
+    depend on where a forged block first differs).
 
     EM = 0x00 || 0x01 || PS (0xFF, at least 8 bytes) || 0x00 || DigestInfo || H.
     Comparing the complete block (not parsing it) rules out the lax-parsing forgeries.
     """
     _hash_len(hash_name, digest)
-    m, k = _rsavp1(n, e, signature)
+    m, k = yield from _rsavp1_steps(n, e, signature)
     t = _DIGEST_INFO[hash_name] + bytes(digest)
     ps_len = k - len(t) - 3
     if ps_len < 8:
@@ -102,15 +121,16 @@ def mgf1(hash_name, seed, length):
     return bytes(out[:length])
 
 
-def verify_pss(n, e, hash_name, digest, signature, salt_len=None):
-    """RSASSA-PSS verification (EMSA-PSS-VERIFY, RFC 8017 9.1.2) with MGF1 of the same hash.
+def verify_pss_steps(n, e, hash_name, digest, signature, salt_len=None):
+    """RSASSA-PSS verification (EMSA-PSS-VERIFY, RFC 8017 9.1.2) with MGF1 of the same
+    hash, in slices.
 
     salt_len None means the hash length, which TLS 1.3 (RFC 8446 4.2.3) requires.
     """
     hlen = _hash_len(hash_name, digest)
     if salt_len is None:
         salt_len = hlen
-    m, k = _rsavp1(n, e, signature)
+    m, k = yield from _rsavp1_steps(n, e, signature)
     em_bits = _bits(n) - 1
     em_len = (em_bits + 7) // 8
     if m >> (8 * em_len):

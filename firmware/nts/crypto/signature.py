@@ -63,8 +63,9 @@ def scheme_hash(scheme):
     return entry[1]
 
 
-def verify(scheme, key, message, signature, salt_len=None, curve_must_match=True):
-    """Verify `signature` over `message` (hashed here) with `key`; SignatureError if not.
+def verify_steps(scheme, key, message, signature, salt_len=None, curve_must_match=True):
+    """Verify `signature` over `message` (hashed here) with `key`, in slices (nts.slices);
+    SignatureError if not.
 
     salt_len: RSA-PSS salt length; None means the hash length (what TLS 1.3 requires;
     x509 passes the value from RSASSA-PSS-params). curve_must_match=False lets x509 check
@@ -81,12 +82,13 @@ def verify(scheme, key, message, signature, salt_len=None, curve_must_match=True
         if kind != "ec" or (curve_must_match and key[1] != curve):
             raise SignatureError("key does not match scheme 0x%04x" % scheme)
         from nts.crypto import ec  # lazily: an RSA-only build may leave ec out
-        ec.ecdsa_verify(key[1], key[2], hashes.digest(hash_name, message), signature)
+        yield from ec.ecdsa_verify_steps(key[1], key[2], hashes.digest(hash_name, message),
+                                         signature)
         return
     if not (kind == "rsa" or (kind == "rsa-pss" and padding == "pss")):
         raise SignatureError("key does not match scheme 0x%04x" % scheme)
     h = hashes.digest(hash_name, message)
     if padding == "pkcs1":
-        rsa.verify_pkcs1v15(key[1], key[2], hash_name, h, signature)
+        yield from rsa.verify_pkcs1v15_steps(key[1], key[2], hash_name, h, signature)
     else:
-        rsa.verify_pss(key[1], key[2], hash_name, h, signature, salt_len)
+        yield from rsa.verify_pss_steps(key[1], key[2], hash_name, h, signature, salt_len)

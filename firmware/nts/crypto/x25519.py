@@ -14,6 +14,12 @@
 # constant-time, so this bounds, not removes, the timing signal; the keys it handles are
 # ephemeral (one per handshake). The inversion, whose run time depends on its input, only
 # ever sees a randomly blinded value.
+#
+# Slices (nts.slices): the ladder yields every LADDER_SLICE steps, at fixed step numbers
+# (public). A step is ~0.13 M unix-port instructions, ~1.4 ms on an STM32F405 estimate
+# (tools/benches/boardtime.py); the inversion and the output are one more slice.
+from micropython import const
+
 from nts.crypto.modinv import inverse
 from nts.errors import AuthError, ParseError
 from nts.platform import random_bytes
@@ -21,7 +27,8 @@ from nts.platform import random_bytes
 _P = (1 << 255) - 19
 _MASK = (1 << 255) - 1
 _A24 = 121665  # (486662 - 2) / 4
-_BASE_POINT = b"\x09" + bytes(31)
+BASE_POINT = b"\x09" + bytes(31)
+LADDER_SLICE = const(12)  # ladder steps per slice: ~17 ms on the board estimate
 
 
 def _decode_scalar(k):
@@ -30,7 +37,7 @@ def _decode_scalar(k):
     return (n & ((1 << 254) - 8)) | (1 << 254)
 
 
-def _ladder(k, u):
+def _ladder_steps(k, u):
     """Montgomery ladder over bits 254..0 of k: returns projective (x2, z2) of k*u.
 
     Bounds (the reason each value gets one fold or two): x2, z2, x3, z3 < 2**256 on entry
@@ -84,6 +91,8 @@ def _ladder(k, u):
         z2 = e * (aa + _A24 * e)                      # < 2**550
         z2 = (z2 & m) + 19 * (z2 >> 255)              # < 2**300
         z2 = (z2 & m) + 19 * (z2 >> 255)
+        if t % LADDER_SLICE == 0:
+            yield
     pair = (x2, x3)
     x2 = pair[swap]
     pair = (z2, z3)
@@ -104,8 +113,9 @@ def _invert(z):
     return inverse(z * r % _P, _P) * r % _P
 
 
-def x25519(k, u):
-    """RFC 7748 X25519(k, u) on 32-byte strings; AuthError if the result is all zero.
+def shared_steps(k, u):
+    """RFC 7748 X25519(k, u) on 32-byte strings, in slices; AuthError if the result is
+    all zero.
 
     An all-zero output means u was a low-order point: RFC 7748 6.1 lets a party abort,
     and TLS 1.3 (RFC 8446 7.4.2) requires it.
@@ -114,18 +124,15 @@ def x25519(k, u):
         raise ParseError("x25519: scalar and u-coordinate must be 32 bytes")
     # The top bit of u is masked (RFC 7748 5); values >= p are accepted, as required, and
     # stay within the ladder's bounds.
-    x2, z2 = _ladder(_decode_scalar(k), int.from_bytes(u, "little") & _MASK)
+    x2, z2 = yield from _ladder_steps(_decode_scalar(k), int.from_bytes(u, "little") & _MASK)
     r = x2 * _invert(z2) % _P
     if r == 0:
         raise AuthError("x25519: all-zero shared secret")
     return r.to_bytes(32, "little")
 
 
-def public_key(private):
-    return x25519(private, _BASE_POINT)
-
-
-def keypair():
-    """A fresh (private, public) pair of 32-byte strings."""
+def keypair_steps():
+    """A fresh (private, public) pair of 32-byte strings, in slices."""
     private = random_bytes(32)
-    return private, x25519(private, _BASE_POINT)
+    public = yield from shared_steps(private, BASE_POINT)
+    return private, public

@@ -1,17 +1,23 @@
 # Sans-IO TLS 1.3 client for NTS-KE (RFC 8446), one handler per state as in Mbed TLS's
 # ssl_tls13_client.c: each takes a message of the expected type, parses it with a pure
 # function from nts.tls.messages, adds it to the transcript and sets the next state.
-# Bytes from the network go into receive(), which returns the bytes to send.
+# Bytes from the network go into receive_steps() (or receive(), its blocking form), which
+# returns the bytes to send.
 #
-# Speed on the MCU (issue 4): the X25519 key share is made in the constructor, before
-# the caller connects. From the ServerHello to our Finished the client does only the
-# shared secret, the key schedule, record decryption and the Finished MAC. The chain and
-# the CertificateVerify signature (the slow public-key work) are checked by
-# authenticate(), which the caller runs after sending its request (it carries no secret)
-# and before it reads anything back: until then, application data and the exporter are
-# refused, and a failed check poisons the connection for good.
+# Speed on the MCU (issue 4): the X25519 key share is made before the caller connects
+# and handed to the constructor. From the ServerHello to our Finished the client does
+# only the shared secret, the key schedule, record decryption and the Finished MAC. The
+# chain and the CertificateVerify signature (the slow public-key work) are checked by
+# authenticate_steps(), which the caller runs after sending its request (it carries no
+# secret) and before it reads anything back: until then, application data and the
+# exporter are refused, and a failed check poisons the connection for good.
+#
+# The long computations are generators (nts.slices): a caller on the asyncio loop
+# drives receive_steps() and authenticate_steps() with slices.run_async, so the loop's
+# other tasks run between slices (issue 8); each record is a slice of its own too.
 from micropython import const
 
+from nts import slices
 from nts.crypto import ct, signature, x25519
 from nts.errors import AuthError, CertError, NTSError, ParseError, SignatureError, TLSAlert, \
     TLSError
@@ -44,18 +50,19 @@ _ALERT_DECODE_ERROR = const(50)
 class TLSClient:
     """One TLS 1.3 connection's protocol state.
 
-    verify_chain(chain) -> leaf public key tuple (see nts.crypto.signature), raising
-    CertError: the trust decision, injected so this module stays free of trust policy.
-    key_pair: an X25519 (private, public) pair made ahead of time (e.g. while idle);
-    by default one is made here, still before the caller connects.
+    verify_chain(chain): the trust decision, injected so this module stays free of trust
+    policy: a generator (nts.slices) that returns the leaf public key tuple (see
+    nts.crypto.signature) or raises CertError, e.g. trust.verify_chain_steps bound to
+    a server. key_pair: the X25519 (private, public) pair of our key share
+    (x25519.keypair_steps()), made before connecting.
     """
 
-    def __init__(self, server_name, verify_chain, schemes=signature.SUPPORTED_SCHEMES,
-                 key_pair=None):
+    def __init__(self, server_name, verify_chain, key_pair,
+                 schemes=signature.SUPPORTED_SCHEMES):
         self._name = server_name.encode() if isinstance(server_name, str) else server_name
         self._verify_chain = verify_chain
         self._schemes = schemes
-        self._private, public = key_pair or x25519.keypair()
+        self._private, public = key_pair
         self._share = (msg.GROUP_X25519, public)
         # legacy_session_id: 32 random bytes for middlebox compatibility (RFC 8446 D.4);
         # not secret, the server echoes it.
@@ -77,7 +84,6 @@ class TLSClient:
         self.authenticated = False
         self.peer_closed = False
         self._handlers = {
-            _WAIT_SERVER_HELLO: self._on_server_hello,
             _WAIT_ENCRYPTED_EXTENSIONS: self._on_encrypted_extensions,
             _WAIT_CERTIFICATE: self._on_certificate,
             _WAIT_CERTIFICATE_VERIFY: self._on_certificate_verify,
@@ -92,8 +98,8 @@ class TLSClient:
         self._random = random_bytes(32)
         return self._send_client_hello(None)
 
-    def receive(self, data):
-        """Process bytes from the peer; return the bytes to send (maybe b"")."""
+    def receive_steps(self, data):
+        """Process bytes from the peer, in slices; return the bytes to send (maybe b"")."""
         if self._state == _FAILED:
             raise TLSError("connection already failed")
         try:
@@ -102,7 +108,8 @@ class TLSClient:
                 rec = self._records.next_record()
                 if rec is None:
                     break
-                self._on_record(rec[0], rec[1])
+                yield from self._on_record_steps(rec[0], rec[1])
+                yield
         except Exception:
             self._fail()
             raise
@@ -110,14 +117,22 @@ class TLSClient:
         self._out = []
         return out
 
-    def _on_record(self, ctype, content):
+    def receive(self, data):
+        """receive_steps() at once: for records that need no long computation (those
+        after the handshake)."""
+        return slices.run(self.receive_steps(data))
+
+    def _on_record_steps(self, ctype, content):
         if ctype == record.HANDSHAKE:
             self._hs.add(content)
             while self._state != _FAILED:
                 m = self._hs.next_message()
                 if m is None:
                     break
-                self._handlers[self._state](m[0], m[1], m[2])
+                if self._state == _WAIT_SERVER_HELLO:   # the one handler that computes long
+                    yield from self._on_server_hello_steps(m[0], m[1], m[2])
+                else:
+                    self._handlers[self._state](m[0], m[1], m[2])
         elif ctype == record.APPLICATION_DATA:
             if self._state != _CONNECTED:
                 raise TLSError("application data before the handshake completed")
@@ -146,13 +161,13 @@ class TLSClient:
 
     # -- one handler per state ----------------------------------------------------------
 
-    def _on_server_hello(self, msg_type, body, raw):
+    def _on_server_hello_steps(self, msg_type, body, raw):
         self._expect(msg_type, msg.SERVER_HELLO)
         sh = msg.parse_server_hello(body)
         if sh.session_id != self.session_id:
             raise TLSError("ServerHello does not echo our session id")
         if sh.is_retry:
-            self._on_hello_retry(sh, raw)
+            yield from self._on_hello_retry_steps(sh, raw)
             return
         group, private = self._share[0], self._private
         if sh.group != group:
@@ -160,10 +175,10 @@ class TLSClient:
         if group == msg.GROUP_X25519:
             if len(sh.key_exchange) != 32:
                 raise TLSError("bad X25519 key share length")
-            shared = x25519.x25519(private, sh.key_exchange)    # AuthError if low order
-        else:
+            shared = yield from x25519.shared_steps(private, sh.key_exchange)  # AuthError if
+        else:                                                                  # low order
             from nts.crypto import ec
-            shared = ec.p256_shared(private, sh.key_exchange)
+            shared = yield from ec.p256_shared_steps(private, sh.key_exchange)
         self._private = None
         self._transcript.add(raw)
         self._keys.derive_handshake(shared, self._transcript.digest())
@@ -174,7 +189,7 @@ class TLSClient:
         self.handshake_keys = True
         self._state = _WAIT_ENCRYPTED_EXTENSIONS
 
-    def _on_hello_retry(self, hrr, raw):
+    def _on_hello_retry_steps(self, hrr, raw):
         # RFC 8446 4.1.4: at most one HelloRetryRequest, and it must change something:
         # we only ever offer an X25519 share, so the only useful request is secp256r1.
         if self.retried:
@@ -184,7 +199,7 @@ class TLSClient:
         self.retried = True
         self._records.accept_ccs = True
         from nts.crypto import ec
-        self._private, public = ec.p256_keypair()
+        self._private, public = yield from ec.p256_keypair_steps()
         self._share = (msg.GROUP_SECP256R1, public)
         self._transcript.restart_after_hello_retry()
         self._transcript.add(raw)
@@ -210,7 +225,7 @@ class TLSClient:
         scheme, sig = msg.parse_certificate_verify(body)
         if scheme not in self._schemes or scheme in _CV_FORBIDDEN:
             raise TLSError("CertificateVerify scheme 0x%04x not offered" % scheme)
-        self._cert_verify = (scheme, sig)    # checked later by authenticate()
+        self._cert_verify = (scheme, sig)    # checked later by authenticate_steps()
         self._transcript.add(raw)
         self._state = _WAIT_FINISHED
 
@@ -250,21 +265,23 @@ class TLSClient:
 
     # -- after the handshake ------------------------------------------------------------
 
-    def authenticate(self):
+    def authenticate_steps(self):
         """Check the handshake records' tags, the chain and the CertificateVerify
-        signature (the deferred, slow part).
+        signature (the deferred, slow part), in slices.
 
-        Raises CertError or SignatureError, after which the connection is unusable.
+        Raises AuthError, CertError or SignatureError, after which the connection is
+        unusable.
         """
         if not self.handshake_done or self._state == _FAILED:
-            raise TLSError("authenticate() before the handshake completed")
+            raise TLSError("authenticate before the handshake completed")
         if self.authenticated:
             return
         try:
-            self._records.check_deferred_tags()
-            leaf_key = self._verify_chain(self._chain)
+            yield from self._records.check_deferred_tags_steps()
+            leaf_key = yield from self._verify_chain(self._chain)
             scheme, sig = self._cert_verify
-            signature.verify(scheme, leaf_key, msg.certificate_verify_input(self._cert_hash), sig)
+            yield from signature.verify_steps(
+                scheme, leaf_key, msg.certificate_verify_input(self._cert_hash), sig)
         except Exception:
             self._fail()
             raise

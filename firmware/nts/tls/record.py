@@ -28,7 +28,7 @@ CLOSE_NOTIFY = const(0)
 class _Protection:
     """AEAD state of one direction: key, static IV, and the 64-bit record sequence.
 
-    With defer_tags, records are decrypted now and their tags kept for check_tags():
+    With defer_tags, records are decrypted now and their tags kept for check_tags_steps():
     only for the server's handshake flight, whose plaintext the server Finished MAC
     covers, so nothing unauthenticated is trusted meanwhile (see RecordLayer)."""
 
@@ -64,9 +64,9 @@ class _Protection:
     def open(self, header, ciphertext):
         return self._gcm().decrypt(self._nonce(), ciphertext, header, self.pending)
 
-    def check_tags(self):
+    def check_tags_steps(self):
         if self.pending:
-            self._gcm().check_deferred(self.pending)
+            yield from self._gcm().check_deferred_steps(self.pending)
         self.pending = None
 
 
@@ -81,7 +81,7 @@ class RecordLayer:
     flight off the critical path (plain-Python GHASH costs ~2 ms a block on a board, a
     certificate flight is hundreds of blocks): the records are decrypted at once and the
     server Finished MAC, over their plaintext, is what the handshake relies on; the tags
-    are checked by check_deferred_tags() before anything from the session is used.
+    are checked by check_deferred_tags_steps() before anything from the session is used.
     """
 
     def __init__(self):
@@ -96,11 +96,11 @@ class RecordLayer:
             self._unchecked = self._read
         self._read = _Protection(key, iv, defer_tags)
 
-    def check_deferred_tags(self):
-        """AuthError unless every deferred record tag verifies."""
+    def check_deferred_tags_steps(self):
+        """AuthError unless every deferred record tag verifies (in slices, nts.slices)."""
         for p in (self._unchecked, self._read):
             if p is not None:
-                p.check_tags()
+                yield from p.check_tags_steps()
         self._unchecked = None
 
     def set_write_key(self, key, iv):

@@ -109,8 +109,9 @@ class TrustStore:
         return list(self._groups)
 
 
-def verify_chain(chain, hostname, store, group, policy):
-    """Validate a server's Certificate message; return the leaf's public key tuple.
+def verify_chain_steps(chain, hostname, store, group, policy):
+    """Validate a server's Certificate message in slices (nts.slices: one per certificate
+    parsed, and the signature checks' own); return the leaf's public key tuple.
 
     chain: DER certificates, leaf first, then the rest in any order (RFC 8446 4.4.2.2
     lets servers send extra or unordered CA certificates). The path is built by
@@ -125,16 +126,19 @@ def verify_chain(chain, hostname, store, group, policy):
         raise CertError("server sent no certificate", "untrusted")
     if len(chain) > MAX_CHAIN:
         raise CertError("server sent %d certificates" % len(chain), "path_too_long")
-    certs = [x509.parse(d) for d in chain]
+    certs = []
+    for d in chain:
+        certs.append(x509.parse(d))
+        yield
     leaf = certs[0]
     _check_leaf(leaf, hostname)
     policy.check(leaf)
     path, anchor_candidates = _build_path(certs, anchors, policy)
     for i in range(len(path) - 1):
-        _verify_signature(path[i], path[i + 1].key, path[i + 1])
+        yield from _verify_signature_steps(path[i], path[i + 1].key, path[i + 1])
     top = path[-1]
     if anchor_candidates:
-        _verify_against_anchors(top, anchor_candidates)
+        yield from _verify_against_anchors_steps(top, anchor_candidates)
     return leaf.key
 
 
@@ -216,18 +220,18 @@ def _check_issuer(cert, cas_below, is_anchor):
                         % (_label(cert), cert.pathlen, cas_below), "path_too_long")
 
 
-def _verify_against_anchors(cert, anchors):
+def _verify_against_anchors_steps(cert, anchors):
     err = None
     for a in anchors:
         try:
-            _verify_signature(cert, a.key, a)
+            yield from _verify_signature_steps(cert, a.key, a)
             return
         except CertError as e:
             err = e
     raise err
 
 
-def _verify_signature(cert, key, issuer):
+def _verify_signature_steps(cert, key, issuer):
     scheme = cert.sig_scheme
     if scheme is None or key is None:
         raise CertError("%s: unsupported signature or issuer key" % _label(cert),
@@ -248,7 +252,8 @@ def _verify_signature(cert, key, issuer):
     try:
         # In X.509 the ECDSA algorithm names only the hash; the issuer key's curve is
         # the curve (P-384 CAs signing with ecdsa-with-SHA256 are legal).
-        signature.verify(scheme, key, cert.tbs, cert.signature, curve_must_match=False)
+        yield from signature.verify_steps(scheme, key, cert.tbs, cert.signature,
+                                          curve_must_match=False)
     except SignatureError as e:
         raise CertError("%s: signature by %s does not verify (%s)"
                         % (_label(cert), _label(issuer), e), "bad_signature")

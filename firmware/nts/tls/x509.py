@@ -4,7 +4,7 @@
 # Malformed input -> CertError reason "malformed"; an unknown critical extension ->
 # "unknown_critical". An unsupported signature or key algorithm is NOT an error here
 # (a self-signed root's own signature is never checked): sig_scheme / key are None and
-# trust.verify_chain refuses them if the path needs them.
+# trust.verify_chain_steps refuses them if the path needs them.
 from micropython import const
 
 from nts.errors import CertError, ParseError

@@ -1,0 +1,94 @@
+"""Host bench: the CPU slices of a handshake's long computations (nts.slices) as board
+estimates. Per operation: its unix-port instructions in all (callgrind, plain twins,
+NTS_VIPER=0), how many slices it runs in, the first slice (setup included) and the mean
+of the others, each converted with tools/benches/boardtime.py's scaling.
+
+  slices.<op>.count          slices (yields + 1)
+  slices.<op>.board_ms       the whole operation, board estimate
+  slices.<op>.first_ms       its first slice, board estimate
+  slices.<op>.mean_ms        mean of the other slices, board estimate
+"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+for p in (ROOT, os.path.join(ROOT, "tools", "benches")):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+import benchlib  # noqa: E402
+import boardtime  # noqa: E402
+
+_ENV = {"NTS_VIPER": "0"}
+
+_SETUP = """
+from nts import slices
+from nts.crypto import ec, hashes, rsa, x25519
+from support import h, vectors
+
+def _count(steps):
+    n = 1
+    while True:
+        try:
+            next(steps)
+        except StopIteration:
+            return n
+        n += 1
+
+def _ecdsa(curve):
+    for case in vectors("ecdsa"):
+        if case["valid"] and case["curve"] == curve and case["hash"] == {"p256": "sha256", "p384": "sha384"}[curve]:
+            return (curve, h(case["pub"]), hashes.digest(case["hash"], h(case["msg"])), h(case["sig"]))
+
+def _rsa(bits):
+    for case in vectors("rsa_sig"):
+        if case["valid"] and case["hash"] == "sha256" and case["padding"] == "pkcs1" \\
+                and (len(case["n"]) * 4 + 7) // 8 * 8 == bits:
+            return (int(case["n"], 16), case["e"], "sha256",
+                    hashes.digest("sha256", h(case["msg"])), h(case["sig"]))
+
+K = bytes(range(32))
+U = bytes(range(1, 33))
+P256 = _ecdsa("p256")
+P384 = _ecdsa("p384")
+R2048 = _rsa(2048)
+R4096 = _rsa(4096)
+"""
+
+OPS = (
+    ("x25519_shared", "x25519.shared_steps(K, U)"),
+    ("p256_verify", "ec.ecdsa_verify_steps(*P256)"),
+    ("p384_verify", "ec.ecdsa_verify_steps(*P384)"),
+    ("rsa2048_verify", "rsa.verify_pkcs1v15_steps(*R2048)"),
+    ("rsa4096_verify", "rsa.verify_pkcs1v15_steps(*R4096)"),
+)
+
+
+def _slices(make):
+    # How many slices: counted by the unix port itself, without callgrind.
+    import subprocess
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write("import sys\nsys.path.insert(0, 'firmware')\nsys.path.insert(0, 'host_tests/portable')\n"
+                + _SETUP + "\nprint(_count(%s))\n" % make)
+    try:
+        out = subprocess.run([boardtime.MICROPYTHON, f.name], cwd=ROOT, capture_output=True,
+                             text=True, env=dict(os.environ, **_ENV), timeout=300)
+        return int(out.stdout.strip().splitlines()[-1])
+    finally:
+        os.unlink(f.name)
+
+
+def main():
+    for name, make in OPS:
+        count = _slices(make)
+        whole = boardtime.instructions(_SETUP, "slices.run(%s)" % make, 2, _ENV)
+        first = boardtime.instructions(_SETUP, "next(%s)" % make, 2, _ENV)
+        rest = (whole - first) / max(1, count - 1)
+        benchlib.emit("host_slices", "slices.%s.count" % name, count, "")
+        benchlib.emit("host_slices", "slices.%s.board_ms" % name, boardtime.board_ms(whole), "ms")
+        benchlib.emit("host_slices", "slices.%s.first_ms" % name, boardtime.board_ms(first), "ms")
+        benchlib.emit("host_slices", "slices.%s.mean_ms" % name, boardtime.board_ms(rest), "ms")
+
+
+main()
