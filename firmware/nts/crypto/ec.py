@@ -15,7 +15,8 @@
 # Slices (nts.slices): scalar multiplications yield every `slice_digits` NAF digits (a
 # doubling, sometimes an addition), chosen per curve for ~20 ms on the board estimate
 # (tools/benches/boardtime.py: a P-256 digit ~0.24 M unix-port instructions, ~2.6 ms;
-# a P-384 digit ~0.43 M, ~4.7 ms).
+# a P-384 digit ~0.43 M, ~4.7 ms); the set-up yields after each inversion (~0.8 M,
+# ~9 ms at 256 bits) and after the NAFs.
 from nts.crypto import ec_tables
 from nts.crypto.modinv import inverse as _inverse
 from nts.errors import AuthError, ParseError, SignatureError
@@ -172,12 +173,15 @@ def encode_point(c, q):
     return b"\x04" + q[0].to_bytes(c.size, "big") + q[1].to_bytes(c.size, "big")
 
 
-def odd_multiples(c, q, count):
-    """Affine q, 3q, 5q, ... (count points) of an affine point q of prime order."""
+def odd_multiples_steps(c, q, count):
+    """Affine q, 3q, 5q, ... (count points) of an affine point q of prime order, in
+    slices (each inversion one)."""
     two_q = _batch_affine(c, [_double(c, (q[0], q[1], 1))])[0]
+    yield
     pts = [(q[0], q[1], 1)]
     for _ in range(count - 1):
         pts.append(_add_affine(c, pts[-1], two_q))
+    yield
     return _batch_affine(c, pts)
 
 
@@ -216,9 +220,11 @@ def _add_digit(c, r, d, odd):
 
 def _mul_add_steps(c, u1, u2, q):
     """u1*G + u2*q for affine q (Jacobian result), in slices: the doublings are shared."""
-    q_odd = odd_multiples(c, q, 1 << (_Q_WINDOW - 2))
+    q_odd = yield from odd_multiples_steps(c, q, 1 << (_Q_WINDOW - 2))
+    yield
     ng = _wnaf(u1, G_WINDOW)
     nq = _wnaf(u2, _Q_WINDOW)
+    yield
     lg = len(ng)
     lq = len(nq)
     g_odd = c.g_odd
@@ -275,6 +281,7 @@ def ecdsa_verify_steps(curve, public_point, digest, signature_der):
     if excess > 0:
         e >>= excess
     w = _inverse(s, n)
+    yield
     X, _, Z = yield from _mul_add_steps(c, e * w % n, r * w % n, q)
     # Accept iff x(R) mod n == r, i.e. X == x * Z^2 (mod p) for x = r or x = r + n (the
     # only values below p that are r mod n): no inversion needed.
@@ -320,7 +327,8 @@ def p256_shared_steps(priv, peer_point):
     if len(priv) != 32 or not 0 < d < c.n:
         raise ParseError("p256: bad private key")
     q = decode_point(c, peer_point)
-    pt = yield from _scalar_mul_steps(c, d, odd_multiples(c, q, 8), 5)
+    odd = yield from odd_multiples_steps(c, q, 8)
+    pt = yield from _scalar_mul_steps(c, d, odd, 5)
     pt = _to_affine(c, pt)
     if pt is None:  # impossible for a valid point and d in [1, n-1]; checked anyway
         raise AuthError("p256: shared point at infinity")
