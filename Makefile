@@ -5,7 +5,7 @@ MICROPY    := $(VENV)/bin/micropython
 # What an ESP32 without PSRAM leaves free for the MicroPython heap.
 SMALL_HEAP ?= 100000
 
-.PHONY: setup demo test test-cpython test-micropython test-small-heap vectors bench mpy clean
+.PHONY: setup demo test test-cpython test-micropython test-small-heap test-wasm vectors bench mpy clean
 
 setup: $(VENV)/.stamp
 
@@ -33,6 +33,9 @@ test-micropython: setup vectors
 test-small-heap: setup vectors
 	$(PY) host_tests/run_micropython.py --heap 4000000 --free $(SMALL_HEAP) --env NTS_VIPER=0 --mpy
 	$(PY) host_tests/run_micropython.py --heap $(SMALL_HEAP) --env NTS_VIPER=0 --mpy
+
+test-wasm: setup vectors
+	$(PY) host_tests/run_wasm.py
 
 bench: setup vectors
 	$(PY) tools/bench.py --out build/bench.md

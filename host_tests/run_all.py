@@ -8,6 +8,9 @@
 4. MicroPython unix port with `-X heapsize=100000` in all, firmware as a bundle of .mpy
    files (code in the heap too); plain twins only. Tests whose code alone exceeds that
    heap say so and skip.
+5. MicroPython's WebAssembly port under Node.js (host_tests/run_wasm.py): a 32-bit build,
+   the boards' integer model (31-bit small ints); no viper, no sockets, no blocking
+   asyncio.run, so the tests needing those skip.
 """
 import os
 import re
@@ -46,12 +49,13 @@ def main():
             [py, "host_tests/run_micropython.py", "--heap", SMALL_HEAP, "--env", "NTS_VIPER=0",
              "--mpy"],
             r"^micropython heap"),
+        run("WebAssembly (32-bit, node)", [py, "host_tests/run_wasm.py"], r"^wasm32 "),
     ]
     print("\n=== summary")
     passed = failed = 0
     for label, rc, nums in runs:
         f = nums.get("failed", 0) + nums.get("error", 0) + (1 if rc and not nums.get("failed") else 0)
-        print("%-44s %5d passed, %d failed, %d skipped"
+        print("%-46s %5d passed, %d failed, %d skipped"
               % (label + ":", nums.get("passed", 0), f, nums.get("skipped", 0)))
         passed += nums.get("passed", 0)
         failed += f

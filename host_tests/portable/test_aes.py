@@ -1,12 +1,9 @@
 # AES block cipher (FIPS-197) and CTR keystreams, on every backend this interpreter has.
-import sys
-
 from nts.crypto import aes as aes_mod
 from nts.crypto.aes import AES, CTR_BE128, CTR_BE32, CTR_LE32, ctr_xor, expand_key
 from nts.errors import AlgorithmError
-from support import SkipTest, h, raises
+from support import SkipTest, h, raises, require_viper
 
-MICROPYTHON = sys.implementation.name == "micropython"
 
 PT = h("00112233445566778899aabbccddeeff")
 KEY128 = h("000102030405060708090a0b0c0d0e0f")
@@ -87,8 +84,7 @@ def test_backends_agree():
 
 def test_viper_kernel_matches_plain_twin():
     # Called directly, whatever NTS_VIPER says: the kernel is proven on this port here.
-    if not MICROPYTHON:
-        raise SkipTest("viper runs only on MicroPython")
+    require_viper()
     from nts.crypto import aes_viper
     for i in range(6):
         key = _stream(16 if i & 1 else 32, bytes((i, 1)))

@@ -14,6 +14,7 @@ from nts.config import Config
 from nts.engine import Engine
 from nts.errors import KEError, NetError
 from rtc.simulated import SimulatedClock
+from support import run_loop
 
 SEC = 1000000000
 TRUE_NS = 1795714200 * SEC          # 2026-11-26
@@ -125,7 +126,7 @@ def _setup(behaviours, min_servers=2, clock_error_s=-50.0, trusted=False, prio=N
 
 
 def _run(coro):
-    return asyncio.run(coro)
+    return run_loop(coro)
 
 
 def _peer(eng, name):

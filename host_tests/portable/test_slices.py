@@ -4,7 +4,7 @@ import asyncio
 
 from nts import slices
 from nts.errors import SignatureError
-from support import raises
+from support import raises, run_loop
 
 
 def _counting(n, log):
@@ -57,7 +57,7 @@ def test_run_async_lets_other_tasks_run_between_slices():
         await t
         return result
 
-    assert asyncio.run(main()) == 3
+    assert run_loop(main()) == 3
     # Interleaved: never two slices without the other task in between.
     assert "slice,slice" not in ",".join(log), log
     assert log.count("other") == 3 and log.count("slice") == 3
