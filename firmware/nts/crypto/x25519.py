@@ -15,11 +15,20 @@
 # ephemeral (one per handshake). The inversion, whose run time depends on its input, only
 # ever sees a randomly blinded value.
 #
+# With viper (nts.platform.viper_enabled()), the ladder's field arithmetic is instead the
+# 32-bit-safe kernel of nts.crypto.x25519_viper (20 limbs of 13 bits, every intermediate
+# below 2^31, so a board computes exactly what the 64-bit port does), driven by the same
+# ladder code here; without viper, interpreting that limb code would be several times
+# slower than the mpz folds, which stay the plain path.
+#
 # Slices (nts.slices): the ladder yields every LADDER_SLICE steps, at fixed step numbers
-# (public). A step is ~0.13 M unix-port instructions, ~1.4 ms on an STM32F405 estimate
-# (tools/benches/boardtime.py); the inversion and the output are one more slice.
+# (public). A fold step is ~0.13 M unix-port instructions, ~1.4 ms on an STM32F405
+# estimate (tools/benches/boardtime.py); the inversion and the output are one more slice.
+from array import array
+
 from micropython import const
 
+from nts import platform
 from nts.crypto.modinv import inverse
 from nts.errors import AuthError, ParseError
 from nts.platform import random_bytes
@@ -29,6 +38,15 @@ _MASK = (1 << 255) - 1
 _A24 = 121665  # (486662 - 2) / 4
 BASE_POINT = b"\x09" + bytes(31)
 LADDER_SLICE = const(12)  # ladder steps per slice: ~17 ms on the board estimate
+_LIMBS = const(20)
+_LIMB_BITS = const(13)
+# 4p in 13-bit limbs, each above any normalized limb (x25519_viper.fsub adds it).
+_FOUR_P = (32692,) + (32764,) * 18 + (1020,)
+
+if platform.viper_enabled():
+    from nts.crypto import x25519_viper as _field
+else:
+    _field = None
 
 
 def _decode_scalar(k):
@@ -100,6 +118,67 @@ def _ladder_steps(k, u):
     return x2, z2
 
 
+def _to_limbs(n):
+    a = array("i", bytes(4 * _LIMBS))
+    for i in range(_LIMBS):
+        a[i] = n & 0x1FFF
+        n >>= _LIMB_BITS
+    return a
+
+
+def _from_limbs(a):
+    n = 0
+    for i in range(_LIMBS - 1, -1, -1):
+        n = (n << _LIMB_BITS) | a[i]
+    return n
+
+
+def _limb_ladder_steps(k, u, f):
+    """The Montgomery ladder of _ladder_steps on 13-bit limbs with the field operations
+    of module f (x25519_viper, or its plain twin in the tests): projective (x2, z2)."""
+    x1 = _to_limbs(u)
+    x2 = _to_limbs(1)
+    z2 = _to_limbs(0)
+    x3 = _to_limbs(u)
+    z3 = _to_limbs(1)
+    a, aa, b, bb, c, d, e, da, cb = (_to_limbs(0) for _ in range(9))
+    four_p = array("i", _FOUR_P)
+    mul = f.fmul
+    sq = f.fsq
+    add = f.fadd
+    sub = f.fsub
+    swap = 0
+    for step in range(254, -1, -1):
+        bit = (k >> step) & 1
+        swap ^= bit
+        f.cswap(x2, x3, -swap)
+        f.cswap(z2, z3, -swap)
+        swap = bit
+        add(a, x2, z2)
+        sq(aa, a)
+        sub(b, x2, z2, four_p)
+        sq(bb, b)
+        sub(e, aa, bb, four_p)
+        add(c, x3, z3)
+        sub(d, x3, z3, four_p)
+        mul(da, d, a)
+        mul(cb, c, b)
+        add(x3, da, cb)
+        sq(x3, x3)
+        sub(z3, da, cb, four_p)
+        sq(z3, z3)
+        mul(z3, z3, x1)
+        mul(x2, aa, bb)
+        f.fmul_small(z2, e, _A24)
+        add(z2, z2, aa)
+        mul(z2, z2, e)
+        if step % LADDER_SLICE == 0:
+            yield
+    f.cswap(x2, x3, -swap)
+    f.cswap(z2, z3, -swap)
+    return _from_limbs(x2), _from_limbs(z2)
+
+
 def _invert(z):
     """z**-1 mod p (0 for z = 0 mod p). Euclid's run time depends on its input, so it
     only sees z*r for a fresh random r: the blind makes the input uniform, whatever z."""
@@ -124,7 +203,12 @@ def shared_steps(k, u):
         raise ParseError("x25519: scalar and u-coordinate must be 32 bytes")
     # The top bit of u is masked (RFC 7748 5); values >= p are accepted, as required, and
     # stay within the ladder's bounds.
-    x2, z2 = yield from _ladder_steps(_decode_scalar(k), int.from_bytes(u, "little") & _MASK)
+    k = _decode_scalar(k)
+    u = int.from_bytes(u, "little") & _MASK
+    if _field is None:
+        x2, z2 = yield from _ladder_steps(k, u)
+    else:
+        x2, z2 = yield from _limb_ladder_steps(k, u, _field)
     r = x2 * _invert(z2) % _P
     if r == 0:
         raise AuthError("x25519: all-zero shared secret")
