@@ -1,8 +1,9 @@
 """Host bench: the CPU slices of a handshake's long computations (nts.slices) as board
-estimates. Per operation: its unix-port instructions in all (callgrind, plain twins,
-NTS_VIPER=0), how many slices it runs in, the first slice (setup included) and the mean
+estimates. Per operation: its unix-port instructions in all (callgrind; plain twins,
+NTS_VIPER=0, unless the name says viper), how many slices it runs in, the first slice (setup included) and the mean
 of the others, each converted with tools/benches/boardtime.py's scaling.
 
+  slices.<op>.instructions   unix-port instructions of the whole operation, millions
   slices.<op>.count          slices (yields + 1)
   slices.<op>.board_ms       the whole operation, board estimate
   slices.<op>.first_ms       its first slice, board estimate
@@ -57,6 +58,7 @@ R4096 = _rsa(4096)
 
 OPS = (
     ("x25519_shared", "x25519.shared_steps(K, U)"),
+    ("x25519_shared_viper", "x25519.shared_steps(K, U)"),
     ("p256_verify", "ec.ecdsa_verify_steps(*P256)"),
     ("p384_verify", "ec.ecdsa_verify_steps(*P384)"),
     ("rsa2048_verify", "rsa.verify_pkcs1v15_steps(*R2048)"),
@@ -64,7 +66,11 @@ OPS = (
 )
 
 
-def _slices(make):
+def _env(name):
+    return {"NTS_VIPER": "1"} if name.endswith("_viper") else _ENV
+
+
+def _slices(make, env):
     # How many slices: counted by the unix port itself, without callgrind.
     import subprocess
     import tempfile
@@ -73,7 +79,7 @@ def _slices(make):
                 + _SETUP + "\nprint(_count(%s))\n" % make)
     try:
         out = subprocess.run([boardtime.MICROPYTHON, f.name], cwd=ROOT, capture_output=True,
-                             text=True, env=dict(os.environ, **_ENV), timeout=300)
+                             text=True, env=dict(os.environ, **env), timeout=300)
         return int(out.stdout.strip().splitlines()[-1])
     finally:
         os.unlink(f.name)
@@ -81,10 +87,12 @@ def _slices(make):
 
 def main():
     for name, make in OPS:
-        count = _slices(make)
-        whole = boardtime.instructions(_SETUP, "slices.run(%s)" % make, 2, _ENV)
-        first = boardtime.instructions(_SETUP, "next(%s)" % make, 2, _ENV)
+        env = _env(name)
+        count = _slices(make, env)
+        whole = boardtime.instructions(_SETUP, "slices.run(%s)" % make, 2, env)
+        first = boardtime.instructions(_SETUP, "next(%s)" % make, 2, env)
         rest = (whole - first) / max(1, count - 1)
+        benchlib.emit("host_slices", "slices.%s.instructions" % name, whole / 1e6, "M")
         benchlib.emit("host_slices", "slices.%s.count" % name, count, "")
         benchlib.emit("host_slices", "slices.%s.board_ms" % name, boardtime.board_ms(whole), "ms")
         benchlib.emit("host_slices", "slices.%s.first_ms" % name, boardtime.board_ms(first), "ms")
