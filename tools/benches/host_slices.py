@@ -8,6 +8,11 @@ of the others, each converted with tools/benches/boardtime.py's scaling.
   slices.<op>.board_ms       the whole operation, board estimate
   slices.<op>.first_ms       its first slice, board estimate
   slices.<op>.mean_ms        mean of the other slices, board estimate
+
+and the critical path of each recorded session (build/vectors/tls_session.jsonl, replayed:
+ServerHello .. Finished + request sealed), plain and viper, as board estimates:
+
+  critical_path.<session>.<field>   board ms
 """
 import os
 import sys
@@ -85,6 +90,40 @@ def _slices(make, env):
         os.unlink(f.name)
 
 
+_SESSION_SETUP = """
+import json
+from binascii import unhexlify as h
+from nts import slices
+from nts.crypto import x25519
+from nts.tls import client as tls_client
+for line in open("build/vectors/tls_session.jsonl"):
+    case = json.loads(line)
+    if case["kind"] == %r and not case["retry"]:
+        break
+private = h(case["private"])
+key_pair = (private, slices.run(x25519.shared_steps(private, x25519.BASE_POINT)))
+flight, request = h(case["server_flight"]), h(case["request"])
+
+def client():
+    randoms = [h(case["session_id"]), h(case["random"])]
+    tls_client.random_bytes = lambda n: randoms.pop(0)
+    c = tls_client.TLSClient("localhost", None, key_pair)
+    c.start()
+    return c
+"""
+
+
+def critical_paths():
+    for kind in ("rsa", "ecdsa"):
+        for field, env in (("fold", _ENV), ("viper", {"NTS_VIPER": "1"})):
+            setup = _SESSION_SETUP % kind
+            whole = boardtime.instructions(setup, "c = client()\nc.receive(flight)\nc.send(request)",
+                                           2, env)
+            start = boardtime.instructions(setup, "client()", 2, env)
+            benchlib.emit("host_slices", "critical_path.%s.%s" % (kind, field),
+                          boardtime.board_ms(whole - start), "ms")
+
+
 def main():
     for name, make in OPS:
         env = _env(name)
@@ -97,6 +136,7 @@ def main():
         benchlib.emit("host_slices", "slices.%s.board_ms" % name, boardtime.board_ms(whole), "ms")
         benchlib.emit("host_slices", "slices.%s.first_ms" % name, boardtime.board_ms(first), "ms")
         benchlib.emit("host_slices", "slices.%s.mean_ms" % name, boardtime.board_ms(rest), "ms")
+    critical_paths()
 
 
 main()
