@@ -4,7 +4,7 @@
 The port is the npm package @micropython/micropython-webassembly-pyscript, run by Node.js
 (host_tests/wasm/run_module.mjs, one fresh interpreter per module as on the unix port).
 It has no viper, no sockets and no blocking asyncio.run: tests that need one of those
-skip themselves (support.require_viper / support.run_loop). If node or npm is missing,
+skip themselves (portability.require_viper / run_loop). If node or npm is missing,
 or the package cannot be installed, the row says so and counts one skip.
 
     python host_tests/run_wasm.py [module ...]

@@ -163,7 +163,7 @@ async def nts_ke(host, port, name, store, group, timeout):
 
     def verify(chain):
         seen["chain"] = [bytes(c) for c in chain]
-        return trust.verify_chain(chain, name, store, group, policy)
+        return trust.verify_chain_steps(chain, name, store, group, policy)
 
     facts = {}
     try:

@@ -1,7 +1,6 @@
 # Helpers for the portable tests, which run under pytest (CPython) and under
 # host_tests/mprun.py (MicroPython). Kept to what both interpreters accept.
 import json
-import sys
 from binascii import hexlify, unhexlify
 
 VECTOR_DIR = "build/vectors"
@@ -15,27 +14,6 @@ except ImportError:
 
 class SkipTest(_SkipBase):
     """Raised by a portable test that does not apply on this interpreter."""
-
-
-def require_viper():
-    """SkipTest unless this interpreter compiles viper code (CPython and MicroPython's
-    WebAssembly port do not)."""
-    if sys.implementation.name != "micropython":
-        raise SkipTest("viper runs only on MicroPython")
-    try:
-        exec("@micropython.viper\ndef _probe():\n    pass\n", {"micropython": __import__("micropython")})
-    except SyntaxError:
-        raise SkipTest("this port has no viper")
-
-
-def run_loop(coro):
-    """asyncio.run(coro), or SkipTest where the port has no blocking event loop (the
-    WebAssembly port's asyncio runs on the JavaScript event loop)."""
-    import asyncio
-    if not hasattr(asyncio, "run"):
-        coro.close()
-        raise SkipTest("no blocking asyncio.run on this port")
-    return asyncio.run(coro)
 
 
 def raises(exc_type, fn, *args, **kwargs):

@@ -2,7 +2,8 @@
 from nts.crypto import aes as aes_mod
 from nts.crypto.aes import AES, CTR_BE128, CTR_BE32, CTR_LE32, ctr_xor, expand_key
 from nts.errors import AlgorithmError
-from support import SkipTest, h, raises, require_viper
+from portability import require_viper
+from support import SkipTest, h, raises
 
 
 PT = h("00112233445566778899aabbccddeeff")

@@ -14,7 +14,7 @@ from nts.config import Config
 from nts.engine import Engine
 from nts.errors import KEError, NetError
 from rtc.simulated import SimulatedClock
-from support import run_loop
+from portability import run_loop
 
 SEC = 1000000000
 TRUE_NS = 1795714200 * SEC          # 2026-11-26

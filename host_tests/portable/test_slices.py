@@ -4,7 +4,8 @@ import asyncio
 
 from nts import slices
 from nts.errors import SignatureError
-from support import raises, run_loop
+from portability import run_loop
+from support import raises
 
 
 def _counting(n, log):

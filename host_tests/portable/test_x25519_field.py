@@ -9,7 +9,8 @@ from array import array
 import x25519_twin
 from nts import slices
 from nts.crypto import x25519
-from support import h, hx, require_viper
+from portability import require_viper
+from support import h, hx
 
 
 def _twin_x25519(k, u):
