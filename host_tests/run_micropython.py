@@ -26,7 +26,10 @@ def micropython_binary():
 
 
 def run_module(exe, module, heap, env, timeout):
-    cmd = [exe, "-X", "heapsize=%d" % heap, "host_tests/mprun.py", module]
+    # `-m` from ROOT, not a script path: MicroPython puts a script's realpath() in
+    # sys.path (heap strings, and a path every failed import is built from), which would
+    # make the small-heap runs depend on where the checkout lives.
+    cmd = [exe, "-X", "heapsize=%d" % heap, "-m", "host_tests.mprun", module]
     t0 = time.monotonic()
     try:
         p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
@@ -70,7 +73,8 @@ def main():
         import build_mpy
         out = os.path.join(ROOT, "build", "mpy-host")
         build_mpy.compile_all(out, arch="x64")
-        env["NTS_FIRMWARE_PATH"] = out
+        # Relative to the runs' working folder (ROOT), for the same reason as `-m`.
+        env["NTS_FIRMWARE_PATH"] = os.path.relpath(out, ROOT)
         args.env.append("(firmware as .mpy)")
     modules = args.modules or sorted(
         f[:-3] for f in os.listdir(PORTABLE) if f.startswith("test_") and f.endswith(".py"))

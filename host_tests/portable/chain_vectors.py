@@ -59,6 +59,9 @@ def run_case(case):
 def run_vectors(need_ec, max_rsa_bits=4096):
     """Run the ECDSA or the RSA cases; max_rsa_bits=2048 leaves out the RSA-4096-rooted
     (Let's-Encrypt-shaped) ones. Returns how many ran."""
+    # The signature code first, while the heap is whole: loaded lazily by the first
+    # verify, as .mpy it would need its blocks between the vectors' parsed certificates.
+    from nts.crypto import sha512, signature  # noqa: F401
     n = 0
     for c in vectors("x509_chains"):
         if max_rsa_bits < 4096 and c["name"].startswith("le_shape"):

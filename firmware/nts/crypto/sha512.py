@@ -67,22 +67,23 @@ def _compress(state, block):
     M = _M
     D = _DOUBLE
     K = _K
-    # Allocated once at full size: growing it would ask a fragmented heap for a bigger block.
-    W = [0] * 80
-    for t in range(16):
-        W[t] = int.from_bytes(block[8 * t:8 * t + 8], "big")
-    for t in range(16, 80):
-        x = W[t - 15]
-        xx = x * D
-        s0 = (xx >> 1) ^ (xx >> 8) ^ (x >> 7)
-        x = W[t - 2]
-        xx = x * D
-        W[t] = (W[t - 16] + s0 + W[t - 7] + ((xx >> 19) ^ (xx >> 61) ^ (x >> 6))) & M
+    # The message schedule as a ring of 16 words (FIPS 180-4 6.1.3's alternative): 16
+    # live bignums and a 128-byte list instead of 80 and 640 bytes, on a heap whose free
+    # space is mostly small holes between bignums.
+    W = [int.from_bytes(block[8 * t:8 * t + 8], "big") for t in range(16)]
     a, b, c, d, e, f, g, h = state
     bc = b ^ c
     for t in range(80):
+        i = t & 15
+        if t >= 16:
+            x = W[(t - 15) & 15]
+            xx = x * D
+            s0 = (xx >> 1) ^ (xx >> 8) ^ (x >> 7)
+            x = W[(t - 2) & 15]
+            xx = x * D
+            W[i] = (W[i] + s0 + W[(t - 7) & 15] + ((xx >> 19) ^ (xx >> 61) ^ (x >> 6))) & M
         ee = e * D
-        t1 = h + ((ee >> 14) ^ (ee >> 18) ^ (ee >> 41)) + (g ^ (e & (f ^ g))) + K[t] + W[t]
+        t1 = h + ((ee >> 14) ^ (ee >> 18) ^ (ee >> 41)) + (g ^ (e & (f ^ g))) + K[t] + W[i]
         aa = a * D
         ab = a ^ b
         # Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)); this round's a ^ b is the next b ^ c.
@@ -111,14 +112,22 @@ class _SHA2_64:
             self.update(data)
 
     def update(self, data):
+        # Whole blocks are read in place: a certificate's TBS is not copied to be hashed.
         self._length += len(data)
-        buf = self._buf + bytes(data)
-        n = len(buf) - len(buf) % 128
+        data = memoryview(data)
         state = self._state
-        for i in range(0, n, 128):
-            state = _compress(state, buf[i:i + 128])
+        i = 0
+        if self._buf:
+            i = min(len(data), 128 - len(self._buf))
+            self._buf += bytes(data[:i])
+            if len(self._buf) < 128:
+                return
+            state = _compress(state, self._buf)
+        n = len(data) - (len(data) - i) % 128
+        for j in range(i, n, 128):
+            state = _compress(state, data[j:j + 128])
         self._state = state
-        self._buf = buf[n:]
+        self._buf = bytes(data[n:])
 
     def copy(self):
         other = self.__class__()
