@@ -50,3 +50,13 @@ def write_atomic(path, data):
         os.remove(path)
         os.rename(tmp, path)
     sync_dir(path)
+
+
+def exists(path):
+    """Whether a file (or folder) is at path; MicroPython's os has no path.exists."""
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+

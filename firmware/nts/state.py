@@ -22,7 +22,7 @@
 # (<k> = a vector with a k-byte length prefix.)
 import hashlib
 import os
-from nts.atomicfile import write_atomic
+from nts.atomicfile import exists, write_atomic
 from nts.errors import ParseError, StateError
 from nts.wire import Reader, Writer
 
@@ -131,14 +131,6 @@ def decode(data, config_digest=None):
         raise StateError("state file malformed: %s" % e)
 
 
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
 class Store:
     """The state file at `path` (plus `path`.tmp while writing)."""
 
@@ -167,7 +159,7 @@ class Store:
                 state = self._read(path, config_digest)
                 break
             except OSError as e:
-                if _exists(path):
+                if exists(path):
                     self.last_error = "%s: unreadable: %s" % (path, e)
             except StateError as e:
                 self.last_error = "%s: %s" % (path, e)
@@ -181,7 +173,7 @@ class Store:
             except (OSError, StateError) as e:
                 self.last_error = "could not consume sessions: %s" % e
                 return state.without_sessions()
-        elif path == self.path and _exists(self.tmp):
+        elif path == self.path and exists(self.tmp):
             try:
                 os.remove(self.tmp)     # a stale half-finished write
             except OSError:

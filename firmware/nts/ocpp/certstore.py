@@ -20,6 +20,7 @@ import os
 
 from micropython import const
 
+from nts.atomicfile import exists
 from nts.errors import CertError, ParseError
 from nts.tls import der, x509
 from nts.wire import Reader
@@ -139,7 +140,7 @@ class CertStore:
                      self.floor_s)
         sha = _hex(hashlib.sha256(data).digest())
         path = self._file(group, sha)
-        if _is_dir(self.ca_dir + "/" + group) and _exists(path):
+        if _is_dir(self.ca_dir + "/" + group) and exists(path):
             return sha                  # installed already: nothing changes
         for d in (self.ca_dir, self.ca_dir + "/" + group):
             if not _is_dir(d):
@@ -199,11 +200,3 @@ class CertStore:
                        "subject": cn or "?", "group": group, "sha256": sha})
         if self.on_change is not None:
             self.on_change()
-
-
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
