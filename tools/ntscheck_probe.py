@@ -18,19 +18,19 @@ import ssl
 import time
 
 from nts import ke, selection, timescale
+from nts.aead import DEFAULT_AEADS, NAMES
 from nts.aio import UDPEndpoint
 from nts.association import NTSAssociation
 from nts.errors import AuthError, CertError, KissOfDeath, NTPError, NTSError, ParseError
 from nts.keclient import key_exchange
 from nts.plainntp import PlainAssociation
+from nts.timescale import NS_PER_S
 from nts.tls import trust, x509
 
-NS = 1000000000
 # Seconds to wait for an NTP reply (the engine's query_timeout).
 NTP_WAIT = 2.0
 _CURVES = {"p256": "P-256", "p384": "P-384"}
-_AEAD_NAMES = {ke.AEAD_AES_SIV_CMAC_256: "AES-SIV-CMAC-256",
-               ke.AEAD_AES_128_GCM_SIV: "AES-128-GCM-SIV"}
+_AEAD_NAMES = dict((v, k) for k, v in NAMES.items())
 
 
 def aead_name(aead):
@@ -167,7 +167,7 @@ async def nts_ke(host, port, name, store, group, timeout):
 
     facts = {}
     try:
-        result, stats = await key_exchange(host, verify, port, name, ke.DEFAULT_AEADS, timeout)
+        result, stats = await key_exchange(host, verify, port, name, DEFAULT_AEADS, timeout)
     except NTSError as e:
         facts["error"] = "%s: %s" % (type(e).__name__, e)
         facts["cert_error"] = isinstance(e, CertError)

@@ -4,6 +4,7 @@
 import time
 
 from nts import cli, ke
+from nts.aead import DEFAULT_AEADS, KEY_LENGTHS
 from nts.errors import ConfigError, NTSError
 from nts.keclient import chain_verifier, key_exchange
 from nts.tls import trust
@@ -23,9 +24,9 @@ def _aeads(text):
         ids = tuple(int(x) for x in text.split(","))
     except ValueError:
         ids = ()
-    if not ids or any(a not in ke.KEY_LENGTHS for a in ids):
+    if not ids or any(a not in KEY_LENGTHS for a in ids):
         raise ConfigError("--aead", "expected a list of %s" % ",".join(
-            str(a) for a in sorted(ke.KEY_LENGTHS)))
+            str(a) for a in sorted(KEY_LENGTHS)))
     return ids
 
 
@@ -37,7 +38,7 @@ def main(argv):
             raise ConfigError("--server/--ca", "both are required")
         host, port = cli.split_host_port(opts["--server"], ke.PORT)
         name = opts.get("--name", host)
-        aeads = _aeads(opts["--aead"]) if "--aead" in opts else ke.DEFAULT_AEADS
+        aeads = _aeads(opts["--aead"]) if "--aead" in opts else DEFAULT_AEADS
         try:
             timeout = float(opts.get("--timeout", "5"))
         except ValueError:

@@ -12,6 +12,7 @@ from nts.config import Config
 from nts.engine import DEFAULT_CA_GROUP, Engine, Transport
 from nts.errors import ConfigError, NTSError
 from nts.platform import ticks_diff, ticks_ms
+from nts.timescale import NS_PER_S
 from nts.tls import trust
 
 _SPEC = {"--ca": True, "--name": True, "--min-servers": True, "--state": True,
@@ -80,8 +81,8 @@ def _rows(engine, addrs, sel, queried):
         s = p.last
         rows.append({
             "host": host, "port": port, "authenticated": good,
-            "offset_s": s.offset / 1e9 if good else None,
-            "delay_s": s.delay / 1e9 if good else None,
+            "offset_s": s.offset / NS_PER_S if good else None,
+            "delay_s": s.delay / NS_PER_S if good else None,
             "stratum": s.stratum if good else None,
             "aead": p.assoc.aead if p.assoc is not None else None,
             "cookies": (len(p.assoc.cookies) if p.assoc is not None else 0)

@@ -22,9 +22,6 @@ MODE_NTP = "NTPv4"
 MODE_NTP_TLS = "NTPv4TLS"      # NTPv4 inside TLS to a Smart Meter Gateway
 MODES = (MODE_NTS, MODE_NTP, MODE_NTP_TLS)
 
-# RFC 8915 AEAD identifiers (IANA "AEAD Algorithms" registry).
-AEAD_IDS = {"AES-SIV-CMAC-256": 15, "AES-128-GCM-SIV": 30}
-
 GROUPS = ("legal", "local")
 # RAM per server (cookies, filter samples) is the limit on a board; tunable.
 MAX_SERVERS = 16
@@ -158,7 +155,8 @@ class ServerConfig:
 
     def aead_ids(self):
         """AEADAlgorithm as RFC 8915 identifiers, in preference order."""
-        return [AEAD_IDS[n] for n in self.AEADAlgorithm]
+        from nts.aead import NAMES   # the AEAD table (importing it loads no cipher)
+        return [NAMES[n] for n in self.AEADAlgorithm]
 
     def to_dict(self):
         d = {}
@@ -205,10 +203,11 @@ def _server(i, src):
         raise ConfigError(path + ".MinInterval", "must not exceed MaxInterval")
     if f["MinRefresh"] > f["MaxRefresh"]:
         raise ConfigError(path + ".MinRefresh", "must not exceed MaxRefresh")
+    from nts.aead import NAMES
     for name in f["AEADAlgorithm"]:
-        if name not in AEAD_IDS:
+        if name not in NAMES:
             raise ConfigError(path + ".AEADAlgorithm",
-                              "unknown algorithm %s (known: %s)" % (name, ", ".join(sorted(AEAD_IDS))))
+                              "unknown algorithm %s (known: %s)" % (name, ", ".join(sorted(NAMES))))
     return ServerConfig(f)
 
 

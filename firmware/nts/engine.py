@@ -39,7 +39,7 @@ from nts.peer import Peer, uniform
 from nts.platform import random_bytes, ticks_diff, ticks_ms
 from rtc.base import SLEW_RATE_PPM
 
-NS = 1000000000
+NS = timescale.NS_PER_S
 DEFAULT_CA_GROUP = "default"    # trust-store group for servers with RootCAs ""
 
 current = None      # the engine most recently created, for nts.status()

@@ -4,7 +4,7 @@
 # turns offered algorithms into request bytes, response bytes into a KEResult, and the
 # TLS exporter into NTS keys.
 #
-#   req = build_request((AEAD_AES_SIV_CMAC_256, AEAD_AES_128_GCM_SIV))   # one buffer
+#   req = build_request((AEAD_AES_SIV_CMAC_256, AEAD_AES_128_GCM_SIV))   # nts.aead ids
 #   buf = ResponseBuffer()
 #   while not buf.feed(tls.recv()): pass                                  # until End of Message
 #   res = parse_response(buf.data, offered_aeads)                        # KEResult, or a KEError
@@ -34,22 +34,18 @@ _COMPLIANT_128GCM_EXPORT = const(1024)
 _CRITICAL = const(0x8000)
 
 NEXT_PROTOCOL_NTPV4 = 0
-AEAD_AES_SIV_CMAC_256 = 15
-AEAD_AES_128_GCM_SIV = 30
-# Our preference order: AES-SIV-CMAC-256 is mandatory-to-implement and the white paper's
-# default; AES-128-GCM-SIV gives shorter cookies (smaller NTP packets) where offered.
-DEFAULT_AEADS = (AEAD_AES_SIV_CMAC_256, AEAD_AES_128_GCM_SIV)
-KEY_LENGTHS = {AEAD_AES_SIV_CMAC_256: 32, AEAD_AES_128_GCM_SIV: 16}
+# AEAD ids, key lengths and our default offer (DEFAULT_AEADS) are nts.aead's, the cookie
+# limits nts.cookies'. Both are imported where used, so importing ke (and nts.keclient)
+# loads neither: the NTP requests that follow a key exchange do.
 
 EXPORTER_LABEL = b"EXPORTER-network-time-security"
-ALPN = b"ntske/1"
 PORT = 4460
 DEFAULT_NTP_PORT = 123
 
-# Limits (documented attributes, not magic numbers). chrony uses the same values.
+# Limits (documented attributes, not magic numbers). chrony uses the same values. The
+# cookie limits (MAX_COOKIE bytes per cookie, MAX_COOKIES kept from one response) are
+# nts.cookies', the stash that holds them.
 MAX_MESSAGE = 16384      # a response longer than this is refused before parsing
-MAX_COOKIE = 256         # bytes per cookie
-MAX_COOKIES = 8          # cookies kept from one response; further ones are ignored
 MAX_SERVER_NAME = 255
 
 # Error codes of the Error record (RFC 8915 section 4.1.3).
@@ -111,13 +107,16 @@ def _u16s(values):
     return w.getvalue()
 
 
-def build_request(aeads=DEFAULT_AEADS):
+def build_request(aeads=None):
     """The whole client request as one buffer (send it in one write: one TCP segment).
 
     Next Protocol NTPv4 (critical), AEAD Algorithm Negotiation in preference order
-    (critical), chrony's compliant-export record when AES-128-GCM-SIV is offered
-    (non-critical, empty), End of Message.
+    (critical; None = nts.aead.DEFAULT_AEADS), chrony's compliant-export record when
+    AES-128-GCM-SIV is offered (non-critical, empty), End of Message.
     """
+    from nts.aead import AEAD_AES_128_GCM_SIV, DEFAULT_AEADS
+    if aeads is None:
+        aeads = DEFAULT_AEADS
     if not aeads:
         raise ValueError("no AEAD algorithm offered")
     records = [(True, _NEXT_PROTOCOL, _u16s((NEXT_PROTOCOL_NTPV4,))),
@@ -183,7 +182,7 @@ class KEResult:
                 keys, to switch to on the first NTS NAK (see derive_keys); else None
     compliant_128gcm
                 the server sent record 1024
-    cookies     list of cookies, in the order received (at most MAX_COOKIES)
+    cookies     list of cookies, in the order received (at most nts.cookies.MAX_COOKIES)
     ntp_server  negotiated NTP server name (str) or None = the NTS-KE host
     ntp_port    negotiated NTP port, or DEFAULT_NTP_PORT
     """
@@ -207,6 +206,7 @@ class KEResult:
         probably an older chrony) and keeps the compliant set to switch to on the first
         NTS NAK. We do the same.
         """
+        from nts.aead import AEAD_AES_128_GCM_SIV
         if self.aead == AEAD_AES_128_GCM_SIV and not self.compliant_128gcm:
             self.alt_c2s, self.alt_s2c = derive_keys(exporter, self.aead, True)
             self.c2s, self.s2c = derive_keys(exporter, self.aead, False)
@@ -229,6 +229,7 @@ def derive_keys(exporter, aead, compliant_128gcm=True):
     compliant_128gcm False and AEAD 30, the context carries id 15 instead (chrony's
     legacy export) while the key length stays AES-128-GCM-SIV's 16 bytes.
     """
+    from nts.aead import AEAD_AES_128_GCM_SIV, AEAD_AES_SIV_CMAC_256, KEY_LENGTHS
     length = KEY_LENGTHS.get(aead)
     if length is None:
         raise KEError("unsupported AEAD %d" % aead)
@@ -266,6 +267,7 @@ def parse_response(data, offered_aeads):
     Next Protocol absent/duplicated/not NTPv4, AEAD absent/duplicated/not offered, no
     (or a bad) cookie, bad Server or Port Negotiation, duplicated negotiation records.
     """
+    from nts.cookies import MAX_COOKIE, MAX_COOKIES
     records = parse_records(data)
     # Error and Warning take precedence: they explain why the rest may be missing.
     for critical, rtype, body in records:

@@ -22,6 +22,7 @@
 from micropython import const
 
 from nts import timescale
+from nts.cookies import MAX_COOKIE_BYTES, MAX_COOKIES
 from nts.errors import AuthError, NTPError, ParseError
 from nts.platform import random_bytes
 from nts.wire import Reader, Writer
@@ -38,16 +39,7 @@ EF_AUTHENTICATOR = 0x0404
 
 UID_LENGTH = 32
 MIN_EF_LENGTH = 16          # RFC 7822 7.5: extension fields are at least 16 bytes
-NONCE_LENGTHS = {15: 16, 30: 12}
 _TAG = const(16)
-
-# How many cookies we ask for. The request carries one cookie plus placeholders so that
-# the stash returns to COOKIE_TARGET, but the cookie and placeholder fields together stay
-# within MAX_COOKIE_BYTES (chrony's cap, 8 x 108): long NTP packets are dropped on some
-# networks as amplification protection. With 100-byte cookies that is all 8; with
-# bigger cookies fewer, and the stash refills over several exchanges.
-COOKIE_TARGET = 8
-MAX_COOKIE_BYTES = 8 * 108
 
 KISS_NTS_NAK = b"NTSN"
 _LEAP_ALARM = const(3)
@@ -212,10 +204,11 @@ def placeholders_for(cookies_before, cookie_len, target=None, max_bytes=None):
     """Number of Cookie Placeholders to send with one cookie.
 
     cookies_before is the stash size before taking this request's cookie. We ask for
-    enough to bring the stash back to `target` (default COOKIE_TARGET), capped so the
-    cookie and placeholder fields stay within `max_bytes` (default MAX_COOKIE_BYTES).
+    enough to bring the stash back to `target` (default nts.cookies.MAX_COOKIES), capped
+    so the cookie and placeholder fields stay within `max_bytes` (default
+    nts.cookies.MAX_COOKIE_BYTES). With 100-byte cookies that is all 8.
     """
-    target = COOKIE_TARGET if target is None else target
+    target = MAX_COOKIES if target is None else target
     max_bytes = MAX_COOKIE_BYTES if max_bytes is None else max_bytes
     field = max(MIN_EF_LENGTH, _pad4(4 + cookie_len))
     return max(0, min(target - cookies_before, max_bytes // field - 1))
@@ -254,6 +247,7 @@ class Response:
 def build_request(aead, c2s, s2c, cookie, placeholders, t1, poll=0, uid=None, nonce=None,
                   xmit_ts=None):
     """(datagram bytes, Request). uid, nonce and xmit_ts are random unless given (tests)."""
+    from nts.aead import NONCE_LENGTHS, encrypt   # on first use: parsing needs no crypto
     nonce_len = NONCE_LENGTHS.get(aead)
     if nonce_len is None:
         raise NTPError("unsupported AEAD %d" % aead)
@@ -272,7 +266,6 @@ def build_request(aead, c2s, s2c, cookie, placeholders, t1, poll=0, uid=None, no
     for _ in range(placeholders):
         encode_extension_field(EF_COOKIE_PLACEHOLDER, blank, w)
     ad = w.getvalue()
-    from nts.aead import encrypt   # imported on first use: parsing needs no crypto
     ciphertext = encrypt(aead, c2s, nonce, b"", ad)
     encode_extension_field(EF_AUTHENTICATOR, encode_authenticator(nonce, ciphertext), w)
     return w.getvalue(), Request(aead, s2c, uid, xmit_ts, t1)
@@ -309,9 +302,9 @@ def verify_response(req, data):
             raise AuthError("more than one NTS authenticator")
     _, body, start = fields[-1]
     nonce, ciphertext = parse_authenticator(body)
-    if req.aead == 30 and len(nonce) != 12:
+    from nts.aead import AEAD_AES_128_GCM_SIV, NONCE_LENGTHS, decrypt
+    if req.aead == AEAD_AES_128_GCM_SIV and len(nonce) != NONCE_LENGTHS[req.aead]:
         raise AuthError("AES-GCM-SIV nonce must be 12 bytes")
-    from nts.aead import decrypt
     plaintext = decrypt(req.aead, req.s2c, nonce, ciphertext, data[:start])
     cookies = []
     for ftype, body, _ in parse_extension_fields(plaintext):

@@ -15,13 +15,13 @@
 # hold-off (up to RATE_MAX_FACTOR times its poll interval); DENY and RSTR drop the
 # association and stop querying it until its next scheduled re-key (RFC 5905 7.4: stop
 # using the server; RFC 8915: a new key exchange is a new association).
-from nts import ntp, selection
+from nts import ntp, selection, timescale
 from nts.association import ACTION_QUERY, NTSAssociation
 from nts.config import MODE_NTP, MODE_NTS
 from nts.platform import random_bytes
 from nts.policy import server_counter
 
-NS = 1000000000
+NS = timescale.NS_PER_S
 KE_BACKOFF_MIN = 16         # s: first retry after a failed key exchange
 KE_BACKOFF_MAX = 86400      # s
 RATE_MAX_FACTOR = 64
@@ -146,11 +146,7 @@ class Peer:
         self.state = "ok"
         self.last_error = ""
         self.rate_factor = 1
-        disp = (2.0 ** s.precision if -32 < s.precision < 8 else 0.0) \
-            + self.cfg.DelayVarAsymmetry / 1000.0
-        self.samples.append(selection.Sample(
-            s.offset / NS, s.delay / NS, now, disp, s.root_delay / NS, s.root_disp / NS,
-            s.stratum))
+        self.samples.append(selection.sample_from(s, now, self.cfg.DelayVarAsymmetry / 1000.0))
         if len(self.samples) > selection.FILTER_SIZE:
             self.samples.pop(0)
 

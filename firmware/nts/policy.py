@@ -14,7 +14,7 @@
 #
 # Events are plain dicts (JSON-able); times are unix ns ints, offsets float seconds.
 
-NS = 1000000000
+from nts.timescale import NS_PER_S
 
 LOG_SECURITY = "security"
 LOG_METROLOGICAL = "metrological"
@@ -48,7 +48,7 @@ def decide(selection, group, clock_cfg, now_ns, trusted=True, can_slew=True, res
         return Decision(None, 0, [], "%d agreeing sources, group %s needs %d"
                         % (agreeing, group.name, group.MinServers))
     offset = selection.offset
-    offset_ns = int(offset * NS)
+    offset_ns = int(offset * NS_PER_S)
     sources = list(selection.truechimers)
     events = []
     magnitude = abs(offset)

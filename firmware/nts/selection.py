@@ -21,6 +21,7 @@
 # Samples are floats in seconds relative to the local clock (offsets are small numbers,
 # fine even in single-precision floats); `time` is any monotonic seconds value. Path
 # asymmetry (DelayAsymmetry) is corrected where offsets are computed: nts.ntp.offset_delay.
+from nts.timescale import NS_PER_S
 
 FILTER_SIZE = 8
 PHI = 15e-6             # s/s: frequency tolerance (RFC 5905 PHI)
@@ -48,12 +49,16 @@ class Sample:
         return "<Sample offset=%.6f delay=%.6f>" % (self.offset, self.delay)
 
 
-def sample_from(s, time):
+def sample_from(s, time, extra_dispersion=0.0):
     """A Sample from an nts.association.Sample (ns ints; precision as log2 seconds),
     taken at local monotonic `time` (s). Its dispersion starts at the server's precision
-    (RFC 5905 8: a sample is no better than the clock that read it)."""
-    return Sample(s.offset / 1e9, s.delay / 1e9, time, 2.0 ** s.precision,
-                  s.root_delay / 1e9, s.root_disp / 1e9, s.stratum)
+    (RFC 5905 8: a sample is no better than the clock that read it); a precision outside
+    -32..7 (2^-32 s .. 64 s: nonsense from a server) counts as 0. extra_dispersion (s)
+    is added: the configured DelayVarAsymmetry."""
+    p = s.precision
+    disp = (2.0 ** p if -32 < p < 8 else 0.0) + extra_dispersion
+    return Sample(s.offset / NS_PER_S, s.delay / NS_PER_S, time, disp,
+                  s.root_delay / NS_PER_S, s.root_disp / NS_PER_S, s.stratum)
 
 
 def clock_filter(samples, size=FILTER_SIZE):

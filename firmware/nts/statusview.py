@@ -11,10 +11,11 @@
 #    "servers": [{"name", "host", "port", "mode", "state", "offset" (s), "delay" (s),
 #                 "stratum", "cookies" (list or count), "aead" (id), "last_ke" (unix s),
 #                 "errors", "last_error"}, ...]}
-from nts.config import AEAD_IDS
+from nts.aead import NAMES
+from nts.timescale import NS_PER_S
 from rtc.civil import from_unix
 
-_AEAD_NAMES = dict((v, k) for k, v in AEAD_IDS.items())
+_AEAD_NAMES = dict((v, k) for k, v in NAMES.items())
 
 _SERVER_FIELDS = (("name", str, ""), ("host", str, ""), ("port", int, 0), ("mode", str, ""),
                   ("state", str, ""), ("offset", float, None), ("delay", float, None),
@@ -81,7 +82,7 @@ def render(snapshot):
     lines = []
     head = "mpnts status"
     if m["time_ns"] is not None:
-        head += " at " + iso_utc(m["time_ns"] // 1000000000)
+        head += " at " + iso_utc(m["time_ns"] // NS_PER_S)
     clock = m["clock"]
     head += "; clock %s%s" % ("trusted" if clock["trusted"] else "NOT trusted",
                               " (%s)" % clock["driver"] if clock["driver"] else "")
@@ -98,7 +99,7 @@ def render(snapshot):
         if g["disabled"]:
             text += "; LEGAL-TIME FEATURES DISABLED" if name == "legal" else "; features disabled"
         if g["last_sync_ns"] is not None:
-            text += "; last sync " + iso_utc(g["last_sync_ns"] // 1000000000)
+            text += "; last sync " + iso_utc(g["last_sync_ns"] // NS_PER_S)
         lines.append("group %s: %s" % (name, text))
     fmt = "%-10s %-28s %-8s %-9s %11s %10s %3s %7s %-16s %-20s %6s  %s"
     lines.append(fmt % ("server", "address", "mode", "state", "offset(ms)", "delay(ms)", "st",

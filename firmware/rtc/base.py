@@ -11,8 +11,8 @@
 #                     battery-backed without an oscillator stop, ...)
 #   resolution_ns     how finely the clock reads and sets
 from nts.errors import ClockError
+from nts.timescale import NS_PER_S
 
-NS_PER_S = 1000000000
 # adjtime()-style slew rate: 500 ppm, RFC 5905's MAXFREQ, so a slewing clock never runs
 # further from true time than the worst oscillator NTP is built to discipline.
 SLEW_RATE_PPM = 500

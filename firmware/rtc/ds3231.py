@@ -11,7 +11,8 @@
 # Years are 2000 + year + 100 * century (2000-2199). Writing the seconds register resets
 # the countdown chain, so we write on a whole second (rtc.base.to_second_boundary). Reads
 # have 1 s resolution; a burst read of 0x00-0x06 is consistent (the chip latches it).
-from rtc.base import Clock, NS_PER_S, check_range, to_second_boundary, default_sleep_us
+from nts.timescale import NS_PER_S
+from rtc.base import Clock, check_range, to_second_boundary, default_sleep_us
 from rtc.civil import to_unix, from_unix
 from nts.errors import ClockError
 

@@ -4,7 +4,8 @@
 # step is exact to 1 us. The RTC keeps time across soft resets and deep sleep but not a
 # power loss (it restarts at 2000-01-01), so it is only trusted once set this session,
 # or when the caller vouches for it (e.g. persisted state shows no power loss).
-from rtc.base import Clock, NS_PER_S, check_range
+from nts.timescale import NS_PER_S
+from rtc.base import Clock, check_range
 from rtc.civil import to_unix, from_unix
 
 

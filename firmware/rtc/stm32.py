@@ -15,7 +15,8 @@
 # With a VBAT battery the RTC runs through power cuts, but nothing here can tell a kept
 # time from a reset one: it is trusted once set this session, or when the caller vouches
 # for it (trusted=True, e.g. the reading is after the persisted last good time).
-from rtc.base import Clock, NS_PER_S, check_range, to_second_boundary, default_sleep_us
+from nts.timescale import NS_PER_S
+from rtc.base import Clock, check_range, to_second_boundary, default_sleep_us
 from rtc.civil import to_unix, from_unix
 
 

@@ -2,9 +2,8 @@
 # source with a software offset: stepping or slewing changes only that offset. This
 # driver NEVER sets the host clock; the host's own NTP daemon stays in charge of it.
 from rtc.base import SoftwareClock
+from nts.timescale import NS_PER_S
 from rtc.civil import board_epoch_offset
-
-_NS = 1000000000
 
 
 class UnixClock(SoftwareClock):
@@ -14,7 +13,7 @@ class UnixClock(SoftwareClock):
         import time
         self._time_ns = time.time_ns
         # Boards count time.time() from 2000; correct to unix time once, here.
-        self._epoch_ns = board_epoch_offset(time.gmtime) * _NS
+        self._epoch_ns = board_epoch_offset(time.gmtime) * NS_PER_S
 
     def _raw_ns(self):
         return self._time_ns() + self._epoch_ns

@@ -16,7 +16,7 @@ from host_tests.reference.chrony import Chrony, find_chronyd
 from host_tests.reference.daemon import DaemonError
 from host_tests.reference.ntpsec import NTPsec, PortsBusy, find_ntpd
 from host_tests.reference.server import ReferenceServer
-from nts import ke, ntp
+from nts import aead, ke, ntp
 from nts.association import ACTION_KEY_EXCHANGE, ACTION_QUERY, NTSAssociation
 from nts.errors import (AuthError, CertError, KEError, KEErrorRecord, KEWarningRecord,
                         KissOfDeath, NetError, NTPError, ParseError, TLSError)
@@ -77,7 +77,7 @@ def ntpsec(pki, tmp_path_factory):
     daemon.stop()
 
 
-def kex(pki, port, aeads=(ke.AEAD_AES_128_GCM_SIV, ke.AEAD_AES_SIV_CMAC_256), **kw):
+def kex(pki, port, aeads=(aead.AEAD_AES_128_GCM_SIV, aead.AEAD_AES_SIV_CMAC_256), **kw):
     return pc.key_exchange("127.0.0.1", port, pki.root_pem_path, "localhost", aeads, **kw)
 
 

@@ -37,7 +37,7 @@ def server_answer(request, s2c, aead=15, cookies=(b"C" * 100,), t2=None, t3=None
     pt = Writer()
     for c in cookies:
         ntp.encode_extension_field(ntp.EF_COOKIE, c, pt)
-    nonce = nonce or (b"N" * ntp.NONCE_LENGTHS[aead])
+    nonce = nonce or (b"N" * aead_mod.NONCE_LENGTHS[aead])
     ct = aead_mod.encrypt(aead, s2c, nonce, pt.getvalue(), out.getvalue())
     if tamper:
         ct = ct[:-1] + bytes([ct[-1] ^ 1])

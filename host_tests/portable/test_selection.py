@@ -56,6 +56,13 @@ def test_sample_from_association_sample():
     assert _near(s.offset, 0.0015) and _near(s.delay, 0.020) and s.time == 42.0
     assert _near(s.dispersion, 2.0 ** -20) and _near(s.root_delay, 0.004)
     assert _near(s.root_disp, 0.001) and s.stratum == 1
+    # Peer.add_sample's conversion: DelayVarAsymmetry adds dispersion; a nonsense
+    # precision (outside -32..7) counts as none.
+    assert _near(sel.sample_from(_AssocSample(), 42.0, 0.5).dispersion, 0.5 + 2.0 ** -20)
+    bad = _AssocSample()
+    for p in (-32, 8, 100):
+        bad.precision = p
+        assert sel.sample_from(bad, 1.0, 0.25).dispersion == 0.25
 
 
 def test_falseticker_outvoted():

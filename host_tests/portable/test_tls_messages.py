@@ -3,6 +3,7 @@
 # what mpnts implements; malformed or out-of-policy input is a ParseError or TLSError.
 import rfc8448 as v
 from nts.errors import CertError, ParseError, TLSError
+from nts import tls
 from nts.tls import messages as m
 from nts.wire import Reader, Writer
 from support import h, raises
@@ -156,7 +157,10 @@ def _certificate(certs, context=b""):
 def test_certificate_message_rules():
     assert m.parse_certificate(_certificate([b"a", b"bc"])) == [b"a", b"bc"]
     raises(CertError, m.parse_certificate, _certificate([]))
-    raises(CertError, m.parse_certificate, _certificate([b"x"] * (m.MAX_CHAIN + 1)))
+    # The one chain limit (nts.tls.MAX_CHAIN, which tls.trust applies too).
+    assert len(m.parse_certificate(_certificate([b"x"] * tls.MAX_CHAIN))) == tls.MAX_CHAIN
+    e = raises(CertError, m.parse_certificate, _certificate([b"x"] * (tls.MAX_CHAIN + 1)))
+    assert e.reason == "path_too_long"
     raises(TLSError, m.parse_certificate, _certificate([b"a"], context=b"c"))
     raises(ParseError, m.parse_certificate, _certificate([b""]))
 

@@ -4,7 +4,7 @@
 from chain_vectors import case, load
 from nts import slices
 from nts.errors import CertError, ConfigError
-from nts.tls import trust
+from nts.tls import MAX_CHAIN, trust
 from support import raises
 from x509_vectors import by_id
 
@@ -28,7 +28,9 @@ def test_group_isolation_and_empty_group():
     raises(ConfigError, _verify_chain, chain, "localhost", st, "missing", policy)
     assert raises(CertError, _verify_chain, [], "x", st, "local", policy).reason \
         == "untrusted"
-    e = raises(CertError, _verify_chain, chain * 5, "localhost", st, "legalTimeCA", policy)
+    # nts.tls.MAX_CHAIN, the limit tls.messages applies to the Certificate message too.
+    longer = (chain * MAX_CHAIN)[:MAX_CHAIN + 1]
+    e = raises(CertError, _verify_chain, longer, "localhost", st, "legalTimeCA", policy)
     assert e.reason == "path_too_long"
 
 

@@ -30,8 +30,10 @@ if _FIRMWARE not in sys.path:
     sys.path.insert(0, _FIRMWARE)
 
 from nts import ke, ntp, timescale  # noqa: E402
+from nts.aead import DEFAULT_AEADS  # noqa: E402
 from nts.errors import (AuthError, CertError, KissOfDeath, NetError, NTPError,  # noqa: E402
                         ParseError, TLSError)
+from nts.tls.messages import ALPN_NTSKE  # noqa: E402
 
 # OpenSSL X509_V_ERR_* codes -> CertError reasons.
 _VERIFY_REASONS = {
@@ -68,7 +70,7 @@ def _context(ca_file, failures):
             failures.append(errno)
         return ok
     ctx.set_verify(SSL.VERIFY_PEER, verify)
-    ctx.set_alpn_protos([ke.ALPN])
+    ctx.set_alpn_protos([ALPN_NTSKE])
     return ctx
 
 
@@ -110,7 +112,7 @@ def _match_name(cert, name):
     return False
 
 
-def key_exchange(host, port, ca_file, server_name=None, aeads=ke.DEFAULT_AEADS, timeout=5.0,
+def key_exchange(host, port, ca_file, server_name=None, aeads=DEFAULT_AEADS, timeout=5.0,
                  nodelay=True):
     """One NTS-KE session (RFC 8915 4) -> KEOutcome. server_name: SNI and the name the
     certificate must carry (default: host). nodelay=False only to measure Nagle's cost."""
@@ -144,7 +146,7 @@ def key_exchange(host, port, ca_file, server_name=None, aeads=ke.DEFAULT_AEADS, 
         t2 = time.perf_counter()
         if conn.get_protocol_version_name() != "TLSv1.3":
             raise TLSError("negotiated %s" % conn.get_protocol_version_name())
-        if conn.get_alpn_proto_negotiated() != ke.ALPN:
+        if conn.get_alpn_proto_negotiated() != ALPN_NTSKE:
             raise TLSError("server did not select ALPN ntske/1")
         if not _match_name(conn.get_peer_certificate(), name):
             raise CertError("certificate does not name %s" % name, "name_mismatch")

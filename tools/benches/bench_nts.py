@@ -24,7 +24,7 @@ def answer(request, aead, s2c, cookies):
     pt = Writer()
     for c in cookies:
         ntp.encode_extension_field(ntp.EF_COOKIE, c, pt)
-    nonce = bytes(ntp.NONCE_LENGTHS[aead])
+    nonce = bytes(aead_mod.NONCE_LENGTHS[aead])
     ct = aead_mod.encrypt(aead, s2c, nonce, pt.getvalue(), w.getvalue())
     ntp.encode_extension_field(ntp.EF_AUTHENTICATOR, ntp.encode_authenticator(nonce, ct), w)
     return w.getvalue()
@@ -32,7 +32,7 @@ def answer(request, aead, s2c, cookies):
 
 def main():
     for aead in (15, 30):
-        n = ke.KEY_LENGTHS[aead]
+        n = aead_mod.KEY_LENGTHS[aead]
         c2s, s2c = bytes(n), bytes(range(n))
         name = NAMES[aead]
         for placeholders in (0, 7):
@@ -53,7 +53,7 @@ def main():
     records += [(False, 5, COOKIE)] * 8 + [(True, 0, b"")]
     ke_resp = ke.build_records(records)
     emit("nts", "ke_parse_response.8_cookies",
-         us_per_op(lambda: ke.parse_response(ke_resp, ke.DEFAULT_AEADS)), "us")
+         us_per_op(lambda: ke.parse_response(ke_resp, aead_mod.DEFAULT_AEADS)), "us")
     emit("nts", "ke_request_bytes.default", len(ke.build_request()), "B")
     emit("nts", "ke_response_bytes.8_cookies", len(ke_resp), "B")
 

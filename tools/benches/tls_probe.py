@@ -18,6 +18,7 @@ gc.collect()
 _START = gc.mem_alloc() if hasattr(gc, "mem_alloc") else 0
 
 from nts import ke  # noqa: E402
+from nts.aead import DEFAULT_AEADS  # noqa: E402
 from nts.keclient import chain_verifier  # noqa: E402
 from nts.platform import ticks_diff, ticks_ms, ticks_us  # noqa: E402
 from nts.tls import trust  # noqa: E402
@@ -60,7 +61,7 @@ def main(mode, host, port, ca, name):
         while not buf.feed(await stream.recv()):
             pass
         times["ke_ms"] = ticks_diff(ticks_ms(), t0)
-        result = ke.parse_response(bytes(buf.data), ke.DEFAULT_AEADS)
+        result = ke.parse_response(bytes(buf.data), DEFAULT_AEADS)
         result.derive_keys(stream.exporter)
         mark("response")
         stream.close()

@@ -22,6 +22,7 @@ from micropython import const
 
 from nts.atomicfile import exists
 from nts.errors import CertError, ParseError
+from nts.timescale import NS_PER_S
 from nts.tls import der, x509
 from nts.wire import Reader
 
@@ -136,7 +137,7 @@ class CertStore:
         if len(found) != 1:
             raise CertError("expected one certificate, got %d" % len(found))
         data = found[0]
-        cert = check(data, self.clock.now_ns() // 1000000000, self.clock.is_trusted(),
+        cert = check(data, self.clock.now_ns() // NS_PER_S, self.clock.is_trusted(),
                      self.floor_s)
         sha = _hex(hashlib.sha256(data).digest())
         path = self._file(group, sha)

@@ -15,8 +15,8 @@
 from nts import policy
 from nts.errors import ParseError
 from nts.ocpp.rfc3339 import parse
+from nts.timescale import NS_PER_S
 
-NS = 1000000000
 MAX_RTT_S = 30
 SOURCE = "Heartbeat"
 
@@ -27,7 +27,7 @@ def _group_synced(engine, group, now_ns):
         return False
     cfg = engine.config
     max_interval = max(cfg.server(c).MaxInterval for c in cfg.groups[group].Clients)
-    return now_ns - last <= max_interval * NS
+    return now_ns - last <= max_interval * NS_PER_S
 
 
 def _available(engine, source, now_ns):
@@ -66,9 +66,9 @@ def apply(engine, current_time, sent_ns, received_ns):
     except ParseError as e:
         return False, str(e)
     rtt = received_ns - sent_ns
-    if not 0 <= rtt <= MAX_RTT_S * NS:
+    if not 0 <= rtt <= MAX_RTT_S * NS_PER_S:
         return False, "round trip %d ms is no measurement" % (rtt // 1000000)
-    offset = (csms_ns + rtt // 2 - received_ns) / NS
+    offset = (csms_ns + rtt // 2 - received_ns) / NS_PER_S
     group = engine.config.groups[engine.clock_group]
     clock = engine.clock
     # One source is all a CSMS is: MinServers 1 for this decision only.

@@ -15,7 +15,6 @@ from nts.ocpp.rfc3339 import format_ns
 NOTIFIED = ("SettingSystemTime", "SyncFailing", "SyncRecovered", "TimeFeaturesDisabled",
             "TimeFeaturesEnabled", "NTPConfigurationChanged", "TimeRootCAChanged")
 MAX_TECH_INFO = 255
-NS = 1000000000
 
 
 def _when(e):

@@ -12,7 +12,7 @@
 # between readings stay accurate, the absolute time may have drifted); I = informative:
 # the clock is trusted (kept by the RTC or restored) but has had no legal sync since
 # boot; U = unknown: the clock is not trusted.
-NS = 1000000000
+from nts.timescale import NS_PER_S
 
 
 def status(engine, now_ns=None):
@@ -31,7 +31,7 @@ def status(engine, now_ns=None):
     if last is None:
         return False, "no legal-time sync since start", fallback
     max_interval = max(engine.config.server(c).MaxInterval for c in cfg.Clients)
-    age = (now - last) // NS
+    age = (now - last) // NS_PER_S
     if age > max_interval:
         return False, "last legal-time sync %d s ago, more than MaxInterval %d s" % (
             age, max_interval), fallback

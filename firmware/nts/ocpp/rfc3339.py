@@ -13,14 +13,13 @@
 # `offset_given` tells). A leap second (:60) is the first instant of the next minute.
 # Integers all the way: years from 0001 to 9999, 2038 and 2106 included, on any board.
 from nts.errors import ParseError
+from nts.timescale import NS_PER_S
 from rtc.civil import from_unix, to_unix
-
-NS = 1000000000
 
 
 def format_ns(ns):
     """`YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds) for unix nanoseconds."""
-    secs, rest = divmod(ns, NS)
+    secs, rest = divmod(ns, NS_PER_S)
     y, mo, d, h, mi, s, _ = from_unix(secs)
     return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (y, mo, d, h, mi, s, rest // 1000000)
 
@@ -99,4 +98,4 @@ def parse(s):
     if leap:
         unix += 1
         frac_ns = 0
-    return (unix - offset) * NS + frac_ns, given
+    return (unix - offset) * NS_PER_S + frac_ns, given

@@ -23,6 +23,7 @@
 # syncs, and steps after a reboot when MinServers agree); SignedResponses is read-only
 # until signed responses are implemented (issue 12: no setting accepted and ignored).
 # No setting needs a reboot: the engine takes a new configuration at a round boundary.
+from nts import aead
 from nts import config as cfgmod
 from nts.errors import ConfigError, NTSError
 from nts.ocpp.values import parse, text
@@ -72,7 +73,7 @@ READ_ONLY = ("SignedResponses",)
 UNITS = {"DelayAsymmetry": "ms", "DelayVarAsymmetry": "ms", "MinInterval": "s",
          "MaxInterval": "s", "Preflight": "s", "MinRefresh": "s", "MaxRefresh": "s",
          "MaxDeviation": "s", "StepThreshold": "s", "TimeAdjustmentReportingThreshold": "s"}
-OPTIONS = {"Mode": ",".join(cfgmod.MODES), "AEADAlgorithm": ",".join(sorted(cfgmod.AEAD_IDS)),
+OPTIONS = {"Mode": ",".join(cfgmod.MODES), "AEADAlgorithm": ",".join(sorted(aead.NAMES)),
            "TimeSource": ",".join(cfgmod.TIME_SOURCES)}
 _DATA_TYPES = {"int": "integer", "num": "decimal", "bool": "boolean", "str": "string",
                "host": "string"}

@@ -16,8 +16,8 @@ from micropython import const
 
 from nts.crypto.hkdf import expand, extract, hmac_sha256
 from nts.errors import TLSError
+from nts.tls import HASH_LEN
 
-HASH_LEN = const(32)
 KEY_LEN = const(16)
 IV_LEN = const(12)
 _MESSAGE_HASH = const(254)

@@ -5,6 +5,7 @@
 from micropython import const
 
 from nts.errors import CertError, ParseError, TLSError
+from nts.tls import HASH_LEN, MAX_CHAIN
 from nts.wire import Reader, Writer
 
 CLIENT_HELLO = const(1)
@@ -31,11 +32,9 @@ _EXT_SUPPORTED_VERSIONS = const(43)
 _EXT_COOKIE = const(44)
 _EXT_KEY_SHARE = const(51)
 
+# The NTS-KE ALPN protocol id (RFC 8915 4), its one home: the only TLS we speak is
+# NTS-KE's. (nts.ke does not import the TLS modules, nor they nts.ke.)
 ALPN_NTSKE = b"ntske/1"
-HASH_LEN = const(32)
-# Chains longer than this are refused before any DER is parsed (leaf + a few
-# intermediates is the real-world shape; the anchor need not be sent).
-MAX_CHAIN = 8
 
 # RFC 8446 4.1.3: a ServerHello with this random is a HelloRetryRequest.
 HRR_RANDOM = (b"\xcf\x21\xad\x74\xe5\x9a\x61\x11\xbe\x1d\x8c\x02\x1e\x65\xb8\x91"

@@ -21,11 +21,10 @@ import gc
 from micropython import const
 
 from nts.errors import CertError, ConfigError, SignatureError
-from nts.tls import x509
+from nts.tls import MAX_CHAIN, x509
 from nts.tls.hostname import matches as hostname_matches
 
 MAX_PATH = const(5)       # certificates from leaf to anchor, anchor included
-MAX_CHAIN = const(8)      # certificates a server may send
 MIN_RSA_BITS = const(2048)
 
 # Only heaps that report mem_free (MicroPython) are small; CPython's full collection is
