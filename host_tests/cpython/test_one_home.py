@@ -23,6 +23,8 @@ HOMES = (
     ("certificate chain length", r"MAX_CHAIN\s*=", "nts/tls/__init__.py"),
     ("TLS hash length", r"HASH_LEN\s*=", "nts/tls/__init__.py"),
     ("NTS-KE ALPN", r"\w+\s*=\s*b\"ntske/1\"", "nts/tls/messages.py"),
+    ("calendar: days from a date", r"def days_from_civil\(", "rtc/civil.py"),
+    ("calendar: days in a month", r"def (days_in_month|_month_days)\(", "rtc/civil.py"),
     ("constant-time compare", r"def (equal|_same|compare_digest|_ct_eq)\(", "nts/crypto/ct.py"),
 )
 

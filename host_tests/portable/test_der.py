@@ -133,9 +133,3 @@ def test_times():
                      (0x04, "240229120000Z"), (0x18, "2O240229120000")):
         raises(ParseError, der.utc_time, _t(tag, bad))
 
-
-def test_days_from_civil():
-    assert der.days_from_civil(1970, 1, 1) == 0
-    assert der.days_from_civil(2000, 3, 1) == 11017
-    assert der.days_from_civil(1969, 12, 31) == -1
-    assert der.days_from_civil(2036, 2, 7) == 24143

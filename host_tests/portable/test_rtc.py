@@ -12,6 +12,14 @@ from support import raises
 NS = 1000000000
 
 
+def test_days_from_civil():
+    # The one calendar (tls.der's certificate times use it too).
+    assert civil.days_from_civil(1970, 1, 1) == 0
+    assert civil.days_from_civil(2000, 3, 1) == 11017
+    assert civil.days_from_civil(1969, 12, 31) == -1
+    assert civil.days_from_civil(2036, 2, 7) == 24143
+
+
 def test_civil_known_dates():
     assert civil.to_unix(1970, 1, 1, 0, 0, 0) == 0
     assert civil.to_unix(2000, 1, 1, 0, 0, 0) == civil.UNIX_2000 == 946684800

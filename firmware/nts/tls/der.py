@@ -210,23 +210,6 @@ def _digits(b, pos, n):
     return v
 
 
-def days_from_civil(y, m, d):
-    """Days since 1970-01-01 of a proleptic Gregorian date (no time module: the board's
-    epoch and mktime range differ between ports)."""
-    y -= m <= 2
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def _month_days(y, m):
-    if m == 2:
-        return 29 if (y % 4 == 0 and y % 100 != 0) or y % 400 == 0 else 28
-    return 30 if m in (4, 6, 9, 11) else 31
-
-
 def utc_time(r):
     """UTCTime or GeneralizedTime as unix seconds.
 
@@ -248,12 +231,11 @@ def utc_time(r):
         raise ParseError("der: bad time")
     if b[n - 1] != 0x5A:  # "Z"
         raise ParseError("der: time not in UTC")
-    mo = _digits(b, p, 2)
-    d = _digits(b, p + 2, 2)
-    hh = _digits(b, p + 4, 2)
-    mm = _digits(b, p + 6, 2)
-    ss = _digits(b, p + 8, 2)
-    if not (1 <= mo <= 12 and 1 <= d <= _month_days(y, mo) and hh < 24 and mm < 60
-            and ss < 60):
+    # The one calendar, rtc.civil (a board's clock driver has loaded it already; imported
+    # here, not with the module, so the DER reader's own import stays small).
+    from rtc.civil import to_unix
+    try:
+        return to_unix(y, _digits(b, p, 2), _digits(b, p + 2, 2), _digits(b, p + 4, 2),
+                       _digits(b, p + 6, 2), _digits(b, p + 8, 2))
+    except ValueError:    # a field out of range, e.g. 30 February or 24:00:00
         raise ParseError("der: time out of range")
-    return days_from_civil(y, mo, d) * 86400 + hh * 3600 + mm * 60 + ss
