@@ -327,10 +327,6 @@ class Config:
                 return s
         raise KeyError(instance)
 
-    def group_servers(self, group):
-        """The ServerConfig objects of a group, in the group's Clients order."""
-        return [self.server(c) for c in self.groups[group].Clients]
-
     def set_variable(self, component, instance, variable, value):
         """A new Config with one OCPP variable changed (SetVariables): component is
         "NTPClientController" (instance = server Instance), "NTPClientGroupController"

@@ -43,10 +43,6 @@ class CookieStash:
             return None
         return self._cookies.pop(0)
 
-    def peek_length(self):
-        """Length of the cookie `take` would return next (0 when empty)."""
-        return len(self._cookies[0]) if self._cookies else 0
-
     def clear(self):
         self._cookies = []
 

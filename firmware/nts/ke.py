@@ -127,15 +127,6 @@ def build_request(aeads=None):
     return build_records(records)
 
 
-def response_complete(buf):
-    """True once buf holds a whole message (its End of Message record has arrived).
-
-    Raises ParseError when buf already exceeds MAX_MESSAGE without being complete, so the
-    I/O shell stops reading from a server that never ends its message.
-    """
-    return _scan(buf, 0)[0]
-
-
 def _scan(buf, pos):
     # Walks whole records from pos; returns (complete, offset of first unread record).
     n = len(buf)

@@ -43,31 +43,13 @@ def from_ntp64(ts, pivot_ns):
     return (era * ERA_SECONDS + sec) * NS_PER_S + frac_ns
 
 
-def era_of(ns):
-    return ns // (ERA_SECONDS * NS_PER_S)
-
-
 def from_unix_ns(unix_ns):
     return unix_ns + NTP_UNIX_OFFSET * NS_PER_S
-
-
-def to_unix_ns(ns):
-    return ns - NTP_UNIX_OFFSET * NS_PER_S
 
 
 def from_unix(seconds, ns=0):
     """ns since 1900 from unix seconds (int) plus ns (e.g. from time.time_ns())."""
     return (seconds + NTP_UNIX_OFFSET) * NS_PER_S + ns
-
-
-def from_epoch2000(seconds, ns=0):
-    """ns since 1900 from a MicroPython board's seconds since 2000-01-01."""
-    return (seconds + NTP_2000_OFFSET) * NS_PER_S + ns
-
-
-def to_epoch2000(ns):
-    """(seconds since 2000, ns within the second) for a board RTC."""
-    return divmod(ns - NTP_2000_OFFSET * NS_PER_S, NS_PER_S)
 
 
 def short_to_ns(v):

@@ -179,7 +179,7 @@ def test_fuzz_ke_records_random(data):
     recs = only_typed_errors(ke.parse_records, data)
     if recs is not None:
         assert ke.build_records(recs) == data
-        assert ke.response_complete(data)
+        assert ke.ResponseBuffer().feed(data)
 
 
 @fuzz

@@ -158,8 +158,8 @@ def test_oversized_message():
     def check():
         ke.parse_response(good, OFFER)
         raises(ParseError, ke.parse_response, good[:-4] + h("4000 0000") + EOM, OFFER)
-        assert ke.response_complete(good)
-        raises(ParseError, ke.response_complete, h("4000 ffff") + bytes(61))
+        assert ke.ResponseBuffer().feed(good)
+        raises(ParseError, ke.ResponseBuffer().feed, h("4000 ffff") + bytes(61))
         buf = ke.ResponseBuffer()
         assert not buf.feed(h("4000 ffff") + bytes(60))
         raises(ParseError, buf.feed, b"x")
@@ -171,11 +171,11 @@ def test_end_of_message_without_critical_bit_is_accepted():
     assert res.aead == 15
 
 
-def test_response_complete_and_buffer():
+def test_response_buffer():
     data = resp(NEXT_NTPV4, AEAD15, COOKIE)
     for n in range(len(data)):
-        assert not ke.response_complete(data[:n])
-    assert ke.response_complete(data)
+        assert not ke.ResponseBuffer().feed(data[:n])
+    assert ke.ResponseBuffer().feed(data)
     buf = ke.ResponseBuffer()
     done = False
     for i in range(0, len(data), 3):   # arrives in pieces over TLS
@@ -183,7 +183,7 @@ def test_response_complete_and_buffer():
     assert done and bytes(buf.data) == data
     assert ke.parse_response(bytes(buf.data), OFFER).cookies == [h("01020304")]
     # a non-critical record with zero type bits in the low byte is not End of Message
-    assert not ke.response_complete(h("0100 0000"))
+    assert not ke.ResponseBuffer().feed(h("0100 0000"))
 
 
 def fake_exporter(calls):

@@ -59,7 +59,8 @@ def test_pem_and_der_files():
     st = trust.TrustStore()
     assert st.load("a", path + ".pem") == len(ders)
     assert st.load("b", path + ".der") == 1
-    assert st.add_pem("legalTimeCA", _pem(ders[2])) == 1  # str as well as bytes
+    for d in pem.certificates(_pem(ders[2])):   # str as well as bytes
+        st.add("legalTimeCA", d)
     assert [c.subject for c in st.anchors("a")] == [x509.parse(d).subject for d in ders]
     assert len(st.anchors("b")) == 1 and st.anchors("nope") == []
     assert sorted(st.groups()) == ["a", "b", "legalTimeCA"]
@@ -69,4 +70,5 @@ def test_pem_and_der_files():
     raises(ParseError, lambda: list(pem.certificates("-----BEGIN CERTIFICATE-----\nAAAA")))
     bad = "-----BEGIN CERTIFICATE-----\nMII*\n-----END CERTIFICATE-----\n"
     raises(ParseError, lambda: list(pem.certificates(bad)))
-    assert raises(CertError, st.add_pem, "x", bad.replace("MII*", "MIIA")).reason == "malformed"
+    malformed = list(pem.certificates(bad.replace("MII*", "MIIA")))
+    assert raises(CertError, st.add, "x", malformed[0]).reason == "malformed"

@@ -55,14 +55,6 @@ def digest(hash_name, data):
     return hashes.digest(hash_name, data)
 
 
-def scheme_hash(scheme):
-    """The hash name a scheme signs with (x509 and TLS need it to pre-hash)."""
-    entry = _SCHEMES.get(scheme)
-    if entry is None:
-        raise SignatureError("unsupported signature scheme 0x%04x" % scheme)
-    return entry[1]
-
-
 def verify_steps(scheme, key, message, signature, salt_len=None, curve_must_match=True):
     """Verify `signature` over `message` (hashed here) with `key`, in slices (nts.slices);
     SignatureError if not.

@@ -119,9 +119,6 @@ class KeySchedule:
         self.server_ap = derive_secret(m, b"s ap traffic", server_finished_hash)
         self.exporter_master = derive_secret(m, b"exp master", server_finished_hash)
 
-    def master_secret(self):
-        return self._master_secret
-
     def exporter(self, label, context, length):
         """TLS-Exporter(label, context, length) (RFC 8446 7.5)."""
         if self.exporter_master is None:

@@ -76,15 +76,6 @@ class TrustStore:
         self._groups.setdefault(group, []).append(cert)
         return cert
 
-    def add_pem(self, group, pem_text):
-        """Add every certificate of a PEM text; return how many."""
-        from nts.tls import pem  # only when loading files: keeps verification lean
-        n = 0
-        for der_bytes in pem.certificates(pem_text):
-            self.add(group, der_bytes)
-            n += 1
-        return n
-
     def load(self, group, path):
         """Add the certificates of a DER file or a PEM file (read line by line, so a
         bundle need not fit in RAM); return how many."""
