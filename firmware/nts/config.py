@@ -25,6 +25,7 @@ MODES = (MODE_NTS, MODE_NTP, MODE_NTP_TLS)
 GROUPS = ("legal", "local")
 # RAM per server (cookies, filter samples) is the limit on a board; tunable.
 MAX_SERVERS = 16
+_NTP_PORT = 123     # RFC 5905; ServerPort's default
 
 # Field kinds: (name, kind, default, lo, hi). "int"/"num" are range-checked, "str" is
 # length-checked (lo..hi chars), "host" is a DNS name or IP literal, "list" is a list of
@@ -33,7 +34,7 @@ MAX_SERVERS = 16
 SERVER_FIELDS = (
     ("Instance", "str", None, 1, 50),            # (*) default "ntp<index+1>"
     ("ServerURL", "host", None, 1, 253),
-    ("ServerPort", "int", 123, 1, 65535),
+    ("ServerPort", "int", _NTP_PORT, 1, 65535),     # NTPv4 only (NTS-KE negotiates)
     ("Mode", "str", MODE_NTS, 1, 16),
     ("DelayAsymmetry", "num", 0, -10000, 10000),     # ms: outbound minus return delay
     ("DelayVarAsymmetry", "num", 0, 0, 10000),       # ms (*) added to the dispersion
@@ -68,9 +69,11 @@ CLOCK_FIELDS = (
     # Heartbeat/BootNotification time is used only where the operator lists it.
     ("TimeSource", "list", ["NTP"], 1, 6),
 )
-# ClockCtrlr TimeSource values (OCPP 2.0.1 TimeSourceEnumType).
-TIME_SOURCES = ("Heartbeat", "NTP", "GPS", "RealTimeClock", "MobileNetwork",
-                "RadioTimeTransmitter")
+# ClockCtrlr TimeSource values (OCPP 2.0.1 TimeSourceEnumType) this firmware implements
+# (nts.ocpp.csmstime: Heartbeat, NTP, RealTimeClock), and the ones it has no receiver
+# for, which are refused rather than accepted and never used.
+TIME_SOURCES = ("Heartbeat", "NTP", "RealTimeClock")
+UNIMPLEMENTED_TIME_SOURCES = ("GPS", "MobileNetwork", "RadioTimeTransmitter")
 
 _HOST_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:_[]%"
 
@@ -199,6 +202,11 @@ def _server(i, src):
         f["Instance"] = "ntp%d" % (i + 1)
     if f["Mode"] not in MODES:
         raise ConfigError(path + ".Mode", "must be one of " + ", ".join(MODES))
+    if f["Mode"] == MODE_NTS and f["ServerPort"] != _NTP_PORT:
+        # RFC 8915 4.1.7/4.1.8: NTS-KE names the NTP server and port (default 123), so a
+        # ServerPort here would be accepted and never used.
+        raise ConfigError(path + ".ServerPort", "not used with Mode NTSv4: the NTP port comes"
+                          " from the key exchange (set NTSKEServerPort for NTS-KE)")
     if f["MinInterval"] > f["MaxInterval"]:
         raise ConfigError(path + ".MinInterval", "must not exceed MaxInterval")
     if f["MinRefresh"] > f["MaxRefresh"]:
@@ -304,6 +312,9 @@ class Config:
 
         clock = _fields("clock", d.get("clock", {}), CLOCK_FIELDS)
         for src in clock["TimeSource"]:
+            if src in UNIMPLEMENTED_TIME_SOURCES:
+                raise ConfigError("clock.TimeSource", "%s is not implemented by this firmware"
+                                  " (implemented: %s)" % (src, ", ".join(TIME_SOURCES)))
             if src not in TIME_SOURCES:
                 raise ConfigError("clock.TimeSource", "unknown time source %s (known: %s)"
                                   % (src, ", ".join(TIME_SOURCES)))

@@ -53,7 +53,7 @@ def test_round_trip_and_digest():
     c2 = Config.from_dict(json.loads(text))
     assert c2.to_dict() == d
     assert c2.digest() == c.digest() and len(c.digest()) == 16
-    d["servers"][1]["ServerPort"] = 1123
+    d["servers"][2]["ServerPort"] = 1123          # lan: NTPv4
     assert Config.from_dict(d).digest() != c.digest()
 
 
@@ -125,14 +125,14 @@ def test_every_server_in_a_group():
 def test_set_variable_is_all_or_nothing():
     c = Config.from_dict(_base())
     before = c.to_dict()
-    c2 = c.set_variable("NTPClientController", "ptb2", "ServerPort", 4123)
-    assert c2.server("ptb2").ServerPort == 4123 and c.server("ptb2").ServerPort == 123
+    c2 = c.set_variable("NTPClientController", "lan", "ServerPort", 4123)
+    assert c2.server("lan").ServerPort == 4123 and c.server("lan").ServerPort == 123
     c3 = c.set_variable("NTPClientGroupController", "legal", "MaxErrors", 3)
     assert c3.groups["legal"].MaxErrors == 3
     c4 = c.set_variable("ClockCtrlr", None, "TimeAdjustmentReportingThreshold", 2)
     assert c4.clock["TimeAdjustmentReportingThreshold"] == 2
-    e = raises(ConfigError, c.set_variable, "NTPClientController", "ptb2", "ServerPort", 0)
-    assert e.field == "servers[1].ServerPort"
+    e = raises(ConfigError, c.set_variable, "NTPClientController", "lan", "ServerPort", 0)
+    assert e.field == "servers[2].ServerPort"
     raises(ConfigError, c.set_variable, "NTPClientController", "zzz", "ServerPort", 1)
     raises(ConfigError, c.set_variable, "Other", "x", "y", 1)
     assert c.to_dict() == before
@@ -143,3 +143,23 @@ def test_input_not_mutated():
     text = json.dumps(d)
     Config.from_dict(d)
     assert json.dumps(d) == text
+
+
+def test_settings_the_firmware_does_not_implement_are_refused():
+    # No setting accepted and never used (issue 8): each refusal names the field and why.
+    d = _base()
+    d["servers"][0]["ServerPort"] = 1123        # NTSv4: NTS-KE names the NTP port
+    e = raises(ConfigError, Config.from_dict, d)
+    assert e.field == "servers[0].ServerPort" and "key exchange" in str(e)
+    d["servers"][0]["ServerPort"] = 123         # the default is fine, as is NTPv4's own port
+    d["servers"][2]["ServerPort"] = 1123
+    assert Config.from_dict(d).server("lan").ServerPort == 1123
+    for source in ("GPS", "MobileNetwork", "RadioTimeTransmitter"):   # no receiver for them
+        d = _base()
+        d["clock"] = {"TimeSource": ["NTP", source]}
+        e = raises(ConfigError, Config.from_dict, d)
+        assert e.field == "clock.TimeSource" and "not implemented" in str(e), str(e)
+    d["clock"] = {"TimeSource": ["NTP", "Heartbeat", "RealTimeClock"]}
+    assert Config.from_dict(d).clock["TimeSource"] == ["NTP", "Heartbeat", "RealTimeClock"]
+    d["clock"] = {"TimeSource": ["Sundial"]}
+    assert "unknown" in str(raises(ConfigError, Config.from_dict, d))

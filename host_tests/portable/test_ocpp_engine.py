@@ -12,7 +12,7 @@ def test_change_applies_at_next_round_keeping_unchanged_sessions():
     kept = _peer(eng, "a")
     r = v16.change_configuration(st, {"key": "ntp.legal.servers", "value": "a.test,b.test"})
     assert r == {"status": "Accepted"}
-    r = v16.change_configuration(st, {"key": "ntp.legal.ports", "value": "123,124"})
+    r = v16.change_configuration(st, {"key": "ntp.legal.delayAsym", "value": "0,1"})
     assert r == {"status": "Accepted"}
     assert len(eng.peers) == 3                      # nothing changes inside a round
     clock.advance(30 * SEC)
@@ -20,7 +20,7 @@ def test_change_applies_at_next_round_keeping_unchanged_sessions():
     sel = _run(eng.sync_once())
     assert eng.config is st.config and [p.name for p in eng.peers] == ["a", "b"]
     assert _peer(eng, "a") is kept and tr.servers["a.test"].ke_calls == 1
-    assert tr.servers["b.test"].ke_calls == 2       # its port changed: a new association
+    assert tr.servers["b.test"].ke_calls == 2       # its settings changed: a new association
     assert sel.ok and sorted(sel.truechimers) == ["a", "b"]
     assert [e["change"] for e in events if e["event"] == "NTPConfigurationChanged"] == \
-        ["ntp.legal.servers", "ntp.legal.ports"]
+        ["ntp.legal.servers", "ntp.legal.delayAsym"]

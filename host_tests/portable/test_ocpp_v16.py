@@ -86,9 +86,10 @@ def test_change_configuration_cases():
         ("ntp.legal.minServers", "3", "Accepted"),
         ("ntp.legal.minServers", "4", "Rejected"),          # more than the 3 clients
         ("ntp.legal.minServers", "two", "Rejected"),
-        ("ntp.legal.ports", "123,1123", "Accepted"),        # shorter: last value repeats
-        ("ntp.legal.ports", "1,2,3,4", "Rejected"),         # longer than the servers
-        ("ntp.legal.ports", ",5", "Rejected"),              # leading empty: "" is no port
+        ("ntp.legal.delayAsym", "0,5", "Accepted"),         # shorter: last value repeats
+        ("ntp.legal.delayAsym", "1,2,3,4", "Rejected"),     # longer than the servers
+        ("ntp.legal.delayAsym", ",5", "Rejected"),          # leading empty: "" is no number
+        ("ntp.legal.ports", "123,1123", "Rejected"),        # NTSv4: NTS-KE names the port
         ("ntp.legal.mode", "NTPv4", "Rejected"),            # not allowed for legal time
         ("ntp.enabled", "false", "Rejected"),               # read-only
         ("nts.legal.signedResponses", "true", "Rejected"),  # read-only until issue 12
@@ -106,8 +107,9 @@ def test_change_configuration_cases():
         got = change(st, key, value)
         assert got == want, (key, value, got, st.last_reason)
     assert st.last_reason == "key over 50 or value over 500 characters"
-    assert [s.ServerPort for s in st.config.servers] == [123, 1123, 1123]
-    assert get16(st, "ntp.legal.ports") == "123,1123"
+    assert [s.DelayAsymmetry for s in st.config.servers] == [0, 5, 5]
+    assert get16(st, "ntp.legal.delayAsym") == "0,5"
+    assert [s.ServerPort for s in st.config.servers] == [123, 123, 123]
     assert st.config.servers[0].aead_ids() == [30, 15] and st.config.servers[2].aead_ids() == [15]
     assert get16(st, "ntske.legal.aead") == "AES-128-GCM-SIV AES-SIV-CMAC-256,AES-SIV-CMAC-256"
     assert get16(st, "ntp.reboot.noCertTimeCheck") == "true"
@@ -115,7 +117,7 @@ def test_change_configuration_cases():
     # Accepted changes only: persisted (the file is the whole config), engine told, logged.
     assert st.engine.handed == 5 and st.engine.config is st.config
     assert station.load(st.path) == st.config.to_dict()
-    assert [e["change"] for e in events][:2] == ["ntp.legal.minServers", "ntp.legal.ports"]
+    assert [e["change"] for e in events][:2] == ["ntp.legal.minServers", "ntp.legal.delayAsym"]
     assert events[0]["event"] == "NTPConfigurationChanged" and events[0]["log"] == "security"
     # The same value again changes nothing: no write, no event.
     assert change(st, "ntp.legal.minServers", "3") == "Accepted" and len(events) == 5
@@ -124,8 +126,8 @@ def test_change_configuration_cases():
 def test_empty_entry_takes_previous():
     skip_in_bundle_heap(108)
     st, _ = make_station()
-    assert change(st, "ntp.legal.ports", "1,,3") == "Accepted"
-    assert [s.ServerPort for s in st.config.servers] == [1, 1, 3]
+    assert change(st, "ntp.legal.delayAsym", "1,,3") == "Accepted"
+    assert [s.DelayAsymmetry for s in st.config.servers] == [1, 1, 3]
     assert change(st, "ntske.legal.servers", "") == "Accepted"       # all: ServerURL
     assert [s.ke_host() for s in st.config.servers][0] == "ptbtime1.ptb.de"
     assert change(st, "ntske.legal.servers", ",ke.example") == "Accepted"

@@ -27,20 +27,24 @@ def test_get_variables_results():
 def test_set_variables_results_of_every_kind():
     skip_in_bundle_heap(104)
     st, events = make_station("v201")
-    status, r = set_variables(st, set_item(SERVER, "ServerPort", "1123", "ptb1"),
+    status, r = set_variables(st, set_item(SERVER, "NTSKEServerPort", "4461", "ptb1"),
                      set_item(SERVER, "ServerPort", "70000", "ptb2"),
                      set_item(SERVER, "SignedResponses", "true", "ptb1"),
                      set_item("OCPPCommCtrlr", "HeartbeatInterval", "60"),
                      set_item(SERVER, "Colour", "red", "ptb1"),
                      set_item(GROUP, "MinServers", "1", "legal", attributeType="MaxSet"),
                      set_item(GROUP, "MinServers", "3", "legal"),
-                     set_item(CLOCK, "StepThreshold", "0.5"))
+                     set_item(CLOCK, "StepThreshold", "0.5"),
+                     set_item(SERVER, "ServerPort", "1123", "ptb3"))    # NTSv4: unused
     assert status == ["Accepted", "Rejected", "Rejected", "UnknownComponent",
-                      "UnknownVariable", "NotSupportedAttributeType", "Accepted", "Accepted"]
+                      "UnknownVariable", "NotSupportedAttributeType", "Accepted", "Accepted",
+                      "Rejected"]
     assert r[1]["attributeStatusInfo"]["reasonCode"] == "InvalidValue"
     assert "ServerPort" in r[1]["attributeStatusInfo"]["additionalInfo"]
     assert r[2]["attributeStatusInfo"]["reasonCode"] == "ReadOnly"
-    assert st.config.server("ptb1").ServerPort == 1123 and st.config.groups["legal"].MinServers == 3
+    assert "key exchange" in r[8]["attributeStatusInfo"]["additionalInfo"]
+    assert st.config.server("ptb1").NTSKEServerPort == 4461
+    assert st.config.server("ptb3").ServerPort == 123 and st.config.groups["legal"].MinServers == 3
     assert st.config.clock["StepThreshold"] == 0.5
     assert station.load(st.path) == st.config.to_dict()
     # RebootRequired is never the answer: no NTS setting needs a reboot.

@@ -6,7 +6,7 @@
 #   (nts.ocpp.rfc3339). A round trip over MAX_RTT_S is not a measurement.
 # - TimeSource is honoured in order: "Heartbeat" is used only when it is listed and no
 #   source before it has time now ("NTP": the clock group synced within its
-#   MaxInterval; "RealTimeClock": the clock is trusted; others: not available here).
+#   MaxInterval; "RealTimeClock": the clock is trusted; nts.config refuses the others).
 # - Never over an authenticated legal-group result: while the legal group has a sync
 #   within MaxInterval, the CSMS time is ignored whatever TimeSource says.
 # - Applied like an NTS result (nts.policy rules: step above StepThreshold, else slew),
