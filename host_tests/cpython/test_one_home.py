@@ -25,6 +25,7 @@ HOMES = (
     ("NTS-KE ALPN", r"\w+\s*=\s*b\"ntske/1\"", "nts/tls/messages.py"),
     ("calendar: days from a date", r"def days_from_civil\(", "rtc/civil.py"),
     ("calendar: days in a month", r"def (days_in_month|_month_days)\(", "rtc/civil.py"),
+    ("IP-literal test", r"def (ip_bytes|_is_ip_literal|is_ip\w*)\(", "nts/tls/hostname.py"),
     ("constant-time compare", r"def (equal|_same|compare_digest|_ct_eq)\(", "nts/crypto/ct.py"),
 )
 

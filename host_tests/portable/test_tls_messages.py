@@ -49,6 +49,10 @@ def test_client_hello_ip_literal_has_no_sni_and_cookie_is_echoed():
     assert 0 not in ext
     assert ext[44] == b"\x00\x03abc"
     assert 0 not in _client_hello_extensions(_hello(b"::1"))
+    assert 0 not in _client_hello_extensions(_hello(b"[2001:db8::1]"))
+    # Not an address (tls.hostname, which the certificate check uses, says so too): a
+    # name, so it is sent as SNI, as the certificate is then checked by DNS name.
+    assert _client_hello_extensions(_hello(b"1.2.3.999"))[0][5:] == b"1.2.3.999"
 
 
 def test_rfc8448_server_hello():

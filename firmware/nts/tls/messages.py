@@ -50,14 +50,6 @@ def _extension(w, ext_type, data):
     w.u16(ext_type).vector(2, data)
 
 
-def _is_ip_literal(name):
-    # RFC 6066 3: "Literal IPv4 and IPv6 addresses are not permitted in HostName".
-    if b":" in name:
-        return True
-    parts = name.split(b".")
-    return len(parts) == 4 and all(p.isdigit() for p in parts)
-
-
 def client_hello(random, session_id, server_name, key_shares, schemes, cookie=None):
     """A ClientHello handshake message (with header) offering exactly what mpnts does.
 
@@ -74,7 +66,11 @@ def client_hello(random, session_id, server_name, key_shares, schemes, cookie=No
     supported_groups so a server may ask for secp256r1 with a HelloRetryRequest.
     """
     ext = Writer()
-    if server_name and not _is_ip_literal(server_name):
+    # RFC 6066 3: "Literal IPv4 and IPv6 addresses are not permitted in HostName". The
+    # one IP-literal test is tls.hostname's, so SNI and the certificate check agree
+    # (imported here: on the NTS-KE path tls.trust has loaded it already).
+    from nts.tls.hostname import ip_bytes
+    if server_name and ip_bytes(server_name.decode()) is None:
         names = Writer().u8(0).vector(2, server_name).getvalue()    # host_name(0)
         _extension(ext, _EXT_SERVER_NAME, Writer().vector(2, names).getvalue())
     _extension(ext, _EXT_SUPPORTED_VERSIONS, bytes((2, _TLS13 >> 8, _TLS13 & 0xFF)))
