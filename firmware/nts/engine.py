@@ -353,6 +353,16 @@ class Engine:
         for r in await asyncio.gather(*todo, return_exceptions=True):
             if isinstance(r, BaseException):
                 raise r
+        # What a verified chain leaves (state.CertRecord) is made only now, after a
+        # collection: objects that outlive a handshake, made while others still run,
+        # split the heap their big numbers need (an RSA-3072 cold sync in 100 KB free).
+        # Until then p.cert holds the (already allocated) policy.
+        if todo:
+            gc.collect()
+            for p in peers:
+                if p.cert is not None and not hasattr(p.cert, "checked"):
+                    from nts.certcheck import record
+                    p.cert = record(p.cert)
 
     async def _key_exchange(self, p, gate):
         cert_policy = self.cert_policy(p)
@@ -363,10 +373,8 @@ class Engine:
             self._emit(p.counter.error(self.clock.now_ns(), p.last_error))
             return
         p.ke_ok(result, self.mono(), self.clock.now_ns() // NS)
-        p.cert = None
-        if cert_policy.leaf_sha256 is not None:     # a verified chain (fakes verify none)
-            from nts.certcheck import record
-            p.cert = record(cert_policy)
+        # A verified chain's policy, made a CertRecord by _key_exchanges (fakes verify none).
+        p.cert = cert_policy if cert_policy.leaf_sha256 is not None else None
         if self._flash.pop(p.name, None) is not None:
             self._dirty = True      # the cookies on flash belong to the old keys
 

@@ -36,18 +36,20 @@ def missing(what):
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
-    return make_chain(str(tmp_path_factory.mktemp("e2e")), kind="ecdsa", intermediates=1)
+    # One leaf per server: servers sharing a certificate count once (nts.sources).
+    return make_chain(str(tmp_path_factory.mktemp("e2e")), kind="ecdsa", intermediates=1,
+                      leaves=4)
 
 
-def _server(chain, **kw):
-    return ReferenceServer(chain.chain_pem_path, chain.leaf_key_pem_path, lifetime=240,
-                           **kw).start()
+def _server(chain, leaf=0, **kw):
+    cert, key = chain.leaves[leaf]
+    return ReferenceServer(cert, key, lifetime=240, **kw).start()
 
 
 @pytest.fixture(scope="module")
 def trio(chain):
     """Two honest reference servers and one lying by an hour."""
-    srvs = [_server(chain), _server(chain), _server(chain, faults={"lie": 3600})]
+    srvs = [_server(chain, 0), _server(chain, 1), _server(chain, 2, faults={"lie": 3600})]
     yield srvs
     for s in srvs:
         s.stop()
@@ -117,14 +119,15 @@ def test_falseticker_outvoted_and_dead_server_skipped(trio, chain, interp):
     assert r["authenticated"] and r["verdict"].startswith("falseticker")
     assert abs(r["offset_s"] - 3600) < 1
     r = rows[dead]
-    assert not r["authenticated"] and r["offset_s"] is None and "NetError" in r["error"]
+    assert not r["authenticated"] and r["offset_s"] is None and r["error"]["type"] == "NetError"
+    assert r["ntp"] is None and rows[a.ke_port]["ntp"] == "127.0.0.1:%d" % a.ntp_port
 
 
 def test_too_few_agreeing_sources_fail(trio, chain):
     a, _, liar = trio
     rc, out = sync([addr(a.ke_port), addr(liar.ke_port)], chain, min_servers=2)
-    assert rc != 0 and not out["ok"] and out["offset_s"] is None, out
-    assert out["truechimers"] == []
+    assert rc == 1 and not out["ok"] and out["offset_s"] is None, out
+    assert out["truechimers"] == [] and out["error"]["type"] == "TooFewSources", out
 
 
 def test_host_and_port_as_given(trio, chain):
@@ -153,7 +156,7 @@ def test_nak_leads_to_new_key_exchange(fresh, chain, tmp_path):
     fresh.next_ntp(nak=True)
     rc, out = sync([addr(fresh.ke_port)], chain, state=state)
     r = out["servers"][0]
-    assert rc != 0 and not r["authenticated"] and "NAK" in r["error"], out
+    assert rc == 3 and not r["authenticated"] and "NAK" in r["error"]["message"], out
     assert r["key_exchanges"] == 0
     # The NAKed session is not persisted: the next start re-keys and syncs.
     rc, out = sync([addr(fresh.ke_port)], chain, state=state)
@@ -183,7 +186,8 @@ def test_kiss_of_death_honoured(fresh, chain, tmp_path, code):
     fresh.next_ntp(kod=code)
     rc, out = sync([addr(fresh.ke_port)], chain, state=state)
     r = out["servers"][0]
-    assert rc != 0 and not r["authenticated"] and ("KoD " + code.decode()) in r["error"], out
+    assert rc == 3 and not r["authenticated"], out
+    assert ("KoD " + code.decode()) in r["error"]["message"], out
     rc, out = sync([addr(fresh.ke_port)], chain, state=state)
     # RATE: the session stays (cookies kept, no key exchange); DENY: the session is
     # dropped, so a new process has to re-key (the engine itself waits until re-key time).
@@ -274,8 +278,7 @@ def test_chrony(trio, chain, tmp_path):
     from host_tests.reference.chrony import Chrony, find_chronyd
     if not find_chronyd():
         missing("chronyd")
-    with Chrony(str(tmp_path), chain.chain_pem_path, chain.leaf_key_pem_path,
-                lifetime=60) as ch:
+    with Chrony(str(tmp_path), *chain.leaves[3], lifetime=60) as ch:
         rc, out = sync([addr(ch.ke_port), addr(trio[0].ke_port)], chain, min_servers=2)
     assert rc == 0 and out["ok"] and len(out["truechimers"]) == 2, out
     r = by_port(out)[ch.ke_port]
@@ -287,8 +290,7 @@ def test_ntpsec(trio, chain, tmp_path):
     if not find_ntpd():
         missing("NTPsec (tools/fetch_ntpsec.sh)")
     try:
-        with NTPsec(str(tmp_path), chain.chain_pem_path, chain.leaf_key_pem_path,
-                    lifetime=60) as nt:
+        with NTPsec(str(tmp_path), *chain.leaves[3], lifetime=60) as nt:
             rc, out = sync([addr(nt.ke_port), addr(trio[0].ke_port)], chain, min_servers=2)
     except PortsBusy:
         pytest.skip("port 4460 or 123 busy")
@@ -311,8 +313,8 @@ def test_whole_cold_sync_in_esp32_free_heap_with_code_frozen(kind, tmp_path):
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     import build_mpy
     from host_tests.heapcheck import PreloadedSync
-    chain = make_chain(str(tmp_path), kind=kind, intermediates=1)
-    srvs = [_server(chain), _server(chain), _server(chain, faults={"lie": 3600})]
+    chain = make_chain(str(tmp_path), kind=kind, intermediates=1, leaves=3)
+    srvs = [_server(chain, 0), _server(chain, 1), _server(chain, 2, faults={"lie": 3600})]
     try:
         mpy = str(tmp_path / "mpy")
         build_mpy.compile_all(mpy, arch="x64")

@@ -46,8 +46,10 @@ class CertTimePolicy:
     floor    unix seconds the true time is known to be after (build time / last good
              time); used when the clock is not trusted
     After a check: not_before / not_after, the window in which every certificate checked
-    is valid; after a verified chain: leaf_sha256, subject and issuer (leaf CN texts).
+    is valid; after a verified chain: leaf_sha256 and, when `names` is set, subject and
+    issuer (the leaf's CN texts, or None) and expires (the leaf's notAfter).
     """
+    names = False
 
     def __init__(self, now, trusted=True, floor=0):
         self.now = now
@@ -55,7 +57,7 @@ class CertTimePolicy:
         self.floor = floor
         self.not_before = 0
         self.not_after = None
-        self.leaf_sha256 = self.subject = self.issuer = None
+        self.leaf_sha256 = self.subject = self.issuer = self.expires = None
 
     def check(self, cert):
         nb, na = cert.not_before, cert.not_after
@@ -151,8 +153,10 @@ def verify_chain_steps(chain, hostname, store, group, policy):
         yield from _verify_against_anchors_steps(top, anchor_candidates)
     import hashlib
     policy.leaf_sha256 = hashlib.sha256(leaf.der).digest()
-    policy.subject = leaf.common_name()
-    policy.issuer = _issuer(leaf)
+    if policy.names:    # for people (nts ke); the engine keeps only the hash
+        policy.subject = leaf.common_name()
+        policy.issuer = _issuer_cn(leaf)
+        policy.expires = leaf.not_after
     return leaf.key
 
 
@@ -287,12 +291,16 @@ def _label(cert):
     return repr(cn) if cn is not None else "certificate"
 
 
-def _issuer(cert):
-    # The issuer's CN as the server presented it, for messages only.
+def _issuer_cn(cert):
+    # The issuer's CN as the server presented it (for people, never for matching).
     try:
-        cn = x509._common_name(cert.issuer)
+        return x509._common_name(cert.issuer)
     except (ParseError, UnicodeError, ValueError):
-        cn = None
+        return None
+
+
+def _issuer(cert):
+    cn = _issuer_cn(cert)
     return repr(cn) if cn is not None else "an issuer without a common name"
 
 
