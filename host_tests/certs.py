@@ -26,6 +26,8 @@ Options (all keyword):
                         for RSA; for ECDSA by the signer's curve, sha384 on P-384)
     prefix=None         file name prefix in tmpdir (default "<kind>-<seed>"); give one per
                         chain when several chains share a directory
+    leaves=1            c.leaves: that many (chain PEM, key PEM) pairs, one leaf key each
+                        (servers that must count as distinct sources need their own)
 Faults (all default False):
     expired             leaf notAfter one day before `now`
     not_yet_valid       leaf notBefore one day after `now`
@@ -223,7 +225,7 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
                no_bc_intermediate=False,
                root_pathlen0=False, no_server_auth=False, leaf_bad_key_usage=False,
                unknown_critical=False, pss=False, pss_salt=None, bad_signature=False,
-               prefix=None):
+               prefix=None, leaves=1):
     """Make a root, `intermediates` CAs and a leaf; write PEM files into tmpdir."""
     import time
     now = int(time.time()) if now is None else int(now)
@@ -280,23 +282,25 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
     eku = [ExtendedKeyUsageOID.CLIENT_AUTH] if no_server_auth \
         else [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
     leaf_name = _name(dns[0] if dns else (hostname or "leaf"), "mpnts test server")
-    b = (x509.CertificateBuilder().subject_name(leaf_name)
-         .issuer_name(issuer_name).public_key(leaf_key.public_key()).serial_number(0x3000)
-         .not_valid_before(_ts(nb)).not_valid_after(_ts(na))
-         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-         .add_extension(_leaf_usage(leaf_bad_key_usage), critical=True)
-         .add_extension(x509.ExtendedKeyUsage(eku), critical=False)
-         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-             issuer_key.public_key()), critical=False))
-    if san:
-        b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
-    if unknown_critical:
-        b = b.add_extension(x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.55555.1"),
-                                                       b"\x05\x00"), critical=True)
-    leaf_der = _der(_sign(b, issuer_key, hash_name, pss or pss_salt is not None, pss_salt))
-    if bad_signature:
-        leaf_der = _flip_signature_bit(leaf_der)
 
+    def build_leaf(key, serial):
+        b = (x509.CertificateBuilder().subject_name(leaf_name)
+             .issuer_name(issuer_name).public_key(key.public_key()).serial_number(serial)
+             .not_valid_before(_ts(nb)).not_valid_after(_ts(na))
+             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+             .add_extension(_leaf_usage(leaf_bad_key_usage), critical=True)
+             .add_extension(x509.ExtendedKeyUsage(eku), critical=False)
+             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                 issuer_key.public_key()), critical=False))
+        if san:
+            b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
+        if unknown_critical:
+            b = b.add_extension(x509.UnrecognizedExtension(
+                ObjectIdentifier("1.3.6.1.4.1.55555.1"), b"\x05\x00"), critical=True)
+        der = _der(_sign(b, issuer_key, hash_name, pss or pss_salt is not None, pss_salt))
+        return _flip_signature_bit(der) if bad_signature else der
+
+    leaf_der = build_leaf(leaf_key, 0x3000)
     c = Chain()
     c.kind, c.hostname, c.ip, c.now = kind, hostname, ip, now
     c.dir = str(tmpdir)
@@ -316,6 +320,20 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
                               b"".join(_pem_raw(d) for d in c.chain_der))
     c.inter_pem_path = _write(tmpdir, pre + "-inter.pem",
                               b"".join(_pem_raw(d) for d in inter_ders)) if inter_ders else None
+    # More leaves of the same names from the same issuer, each with a key of its own:
+    # servers that must count as distinct sources (nts.sources: one certificate, one
+    # source) each get one. c.leaves[i] = (chain PEM path, key PEM path); [0] is the above.
+    c.leaves = [(c.chain_pem_path, c.leaf_key_pem_path)]
+    for i in range(1, leaves):
+        key = (ec_key(curve, seed, "leaf%d" % i) if kind == "ecdsa"
+               else rsa_key(3072 if le else 2048, seed, "leaf%d" % i))
+        der = build_leaf(key, 0x3000 + i)
+        c.leaves.append((
+            _write(tmpdir, "%s-leaf%d-chain.pem" % (pre, i),
+                   b"".join(_pem_raw(d) for d in [der] + inter_ders)),
+            _write(tmpdir, "%s-leaf%d.key" % (pre, i), key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption()))))
     return c
 
 

@@ -35,14 +35,16 @@ def start_servers(tmp, chain):
     from host_tests.reference.daemon import free_port
     from host_tests.reference.server import ReferenceServer
     servers = []    # (label, role, "host:port", stop)
-    for label, lie in (("reference A", 0), ("reference B", 0), ("reference C (lies +1 h)", 3600)):
-        srv = ReferenceServer(chain.chain_pem_path, chain.leaf_key_pem_path,
-                              faults={"lie": lie} if lie else None, lifetime=120).start()
+    # One certificate each: servers sharing one count once (nts.sources).
+    for i, (label, lie) in enumerate((("reference A", 0), ("reference B", 0),
+                                      ("reference C (lies +1 h)", 3600))):
+        srv = ReferenceServer(*chain.leaves[i], faults={"lie": lie} if lie else None,
+                              lifetime=120).start()
         servers.append((label, "liar" if lie else "honest", "127.0.0.1:%d" % srv.ke_port, srv.stop))
     try:
         from host_tests.reference.chrony import Chrony, find_chronyd
         if find_chronyd():
-            ch = Chrony(tmp, chain.chain_pem_path, chain.leaf_key_pem_path, lifetime=120).start()
+            ch = Chrony(tmp, *chain.leaves[3], lifetime=120).start()
             servers.append(("chrony %s" % ch.version, "honest", "127.0.0.1:%d" % ch.ke_port,
                             ch.stop))
         else:
@@ -67,7 +69,7 @@ def explain(out, servers):
             why = ("OUTVOTED falseticker: authenticated but says %+.3f s; %s"
                    % (r["offset_s"], r["verdict"]))
         else:
-            why = "SKIPPED: %s" % (r["error"] or r["verdict"])
+            why = "SKIPPED: %s" % (r["error"]["message"] if r["error"] else r["verdict"])
         print("   %-26s %-16s %s" % (label, addr, why))
     if out["ok"]:
         print("\n   => time from %d agreeing servers: offset %+.3f ms (the client's software "
@@ -83,7 +85,7 @@ def main():
     selftest()
     from host_tests.certs import make_chain
     with tempfile.TemporaryDirectory(prefix="mpnts-demo-") as tmp:
-        chain = make_chain(tmp, kind="ecdsa", intermediates=1)
+        chain = make_chain(tmp, kind="ecdsa", intermediates=1, leaves=4)
         print("2. local NTS servers on 127.0.0.1, throwaway CA in %s" % tmp)
         servers = start_servers(tmp, chain)
         try:

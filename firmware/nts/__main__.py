@@ -1,7 +1,7 @@
 # Command line, the same on the host and on a board's REPL:
 #   micropython -m nts <command> [options]      (python -m nts with PYTHONPATH=firmware)
-# Each command lives in its own module with main(argv) -> exit status, imported only
-# when used, so a board manifest can leave commands out.
+# Each command lives in its own module with main(argv) -> exit status (nts.cli: EXIT_*),
+# imported only when used, so a board manifest can leave commands out.
 import sys
 
 COMMANDS = {
@@ -9,11 +9,20 @@ COMMANDS = {
     "sync": "nts.cli_sync",  # one engine round: KE + authenticated query per server, selection
 }
 
+USAGE = """usage: nts {ke,sync} [options]     (nts COMMAND --help for its options)
+  ke    one NTS-KE session: AEAD, cookies, NTP address, the server's certificate
+  sync  key exchange and one authenticated query per server, the agreed offset
+        (never sets the host clock)"""
+
 
 def main(argv):
+    if argv and argv[0] in ("--help", "-h", "help"):
+        from nts import cli
+        return cli.usage(USAGE)
     if not argv or argv[0] not in COMMANDS:
-        print("usage: nts {%s} [options]" % ",".join(sorted(COMMANDS)))
-        return 2
+        print("error: %s" % ("unknown command %r" % argv[0] if argv else "no command"))
+        print(USAGE)
+        return 2    # nts.cli.EXIT_USAGE (not imported: it costs heap on a board)
     try:
         module = __import__(COMMANDS[argv[0]], None, None, ["main"])
         return module.main(argv[1:])
@@ -24,7 +33,9 @@ def main(argv):
             print('{"ok": false, "error": {"type": "MemoryError", "message": "out of heap"}}')
         else:
             print("error: MemoryError: out of heap")
-        return 1
+        return 3    # nts.cli.EXIT_NETWORK: the exchange could not be made
+    except KeyboardInterrupt:
+        return 130  # nts.cli.EXIT_INTERRUPTED (Ctrl-C while loading the command)
 
 
 sys.exit(main(sys.argv[1:]))

@@ -4,8 +4,11 @@
 # existing file: there the old one is removed first, and a reader that finds no valid
 # file must take the complete, synced `path`.tmp instead (nts.state.Store.load,
 # nts.ocpp.station.load). Kept apart from nts.state so that writing a configuration
-# does not load the state codec.
+# does not load the state codec. Files are owner-only (0600) where the port has
+# os.chmod (CPython, the unix port): the state file holds session keys and cookies.
 import os
+
+PRIVATE = 0o600
 
 
 def sync_file(f):
@@ -41,6 +44,7 @@ def write_atomic(path, data):
     `path`.tmp (FAT cannot rename over a file: removed first)."""
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
+        private(tmp)    # before any byte: the rename keeps the mode
         for chunk in data if isinstance(data, list) else (data,):
             f.write(chunk)
         sync_file(f)
@@ -50,6 +54,13 @@ def write_atomic(path, data):
         os.remove(path)
         os.rename(tmp, path)
     sync_dir(path)
+
+
+def private(path):
+    """Make `path` readable and writable by its owner only, where the port can."""
+    chmod = getattr(os, "chmod", None)
+    if chmod is not None:
+        chmod(path, PRIVATE)
 
 
 def exists(path):

@@ -1,15 +1,40 @@
 # Tiny option parsing for the command line (MicroPython has no argparse): long options
-# only, `--name value` or a bare `--flag`, and JSON-or-text result printing.
+# only, `--name value` or a bare `--flag`, `--help` everywhere; the exit statuses every
+# command shares, and errors in the operator's terms, in one JSON shape
+# ({"type", "message"}) for `ke` and `sync`.
 import json
 
-from nts.errors import ConfigError
+from nts.errors import ConfigError, KEErrorRecord
+
+# Exit statuses, the same for every command (scripts test them, so they never change).
+EXIT_OK = 0             # the time was agreed (ke: the key exchange succeeded)
+EXIT_TOO_FEW = 1        # servers answered, but fewer than --min-servers agreed
+EXIT_USAGE = 2          # bad command line or configuration (nothing was sent)
+EXIT_NETWORK = 3        # network, TLS, certificate or NTS-KE failure for every server
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+
+EXIT_HELP = """exit status: 0 time agreed (ke: key exchange done), 1 too few agreeing sources,
+2 usage or configuration error, 3 network / key-exchange failure for every server,
+130 interrupted"""
+
+MAX_TIMEOUT = 600.0     # s: longer is a typo, not a patient operator
+
+_KE_ERROR_RECORDS = {0: "unrecognized critical record", 1: "bad request",
+                     2: "internal server error"}
+
+
+class Help(Exception):
+    """--help was given: print the command's usage, exit EXIT_OK."""
 
 
 def parse_options(argv, spec):
     """{name: value} from argv. spec maps "--name" to True (takes a value) or False (flag).
 
-    Unknown options, missing values and positional arguments raise ConfigError.
+    --help / -h anywhere raises Help. Unknown options, missing values and positional
+    arguments raise ConfigError.
     """
+    if "--help" in argv or "-h" in argv:
+        raise Help()
     out = {}
     i = 0
     while i < len(argv):
@@ -25,6 +50,21 @@ def parse_options(argv, spec):
             out[opt] = True
             i += 1
     return out
+
+
+def timeout(opts, default=5.0):
+    """--timeout in seconds: a number in (0, MAX_TIMEOUT]; ConfigError otherwise."""
+    text = opts.get("--timeout")
+    if text is None:
+        return default
+    try:
+        t = float(text)
+    except ValueError:
+        t = -1.0
+    if not 0 < t <= MAX_TIMEOUT:    # also refuses nan and inf
+        raise ConfigError("--timeout", "%r: expected seconds, more than 0 and at most %d"
+                          % (text, MAX_TIMEOUT))
+    return t
 
 
 def split_host_port(text, default_port):
@@ -50,17 +90,102 @@ def split_host_port(text, default_port):
     return host, n
 
 
+def host_port(host, port):
+    """HOST:PORT, an IPv6 address in brackets ([2001:db8::1]:123)."""
+    return ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+
+
+def socket_address(addr):
+    """(ip text, port) of a resolved socket address, or None: CPython and lwIP give a
+    tuple, MicroPython's unix port a raw Linux sockaddr (family little-endian, port
+    big-endian; sockaddr_in: address at 4, sockaddr_in6: at 8)."""
+    if isinstance(addr, tuple):
+        return str(addr[0]), addr[1]
+    b = bytes(addr) if isinstance(addr, (bytes, bytearray)) else b""
+    if len(b) >= 8 and b[0] == 2 and b[1] == 0:
+        return "%d.%d.%d.%d" % tuple(b[4:8]), b[2] << 8 | b[3]
+    if len(b) >= 24 and b[0] == 10 and b[1] == 0:
+        return ipv6_text(b[8:24]), b[2] << 8 | b[3]
+    return None
+
+
+def ipv6_text(a):
+    """RFC 5952 text of 16 address bytes (the longest run of zero groups as ::)."""
+    g = [a[i] << 8 | a[i + 1] for i in range(0, 16, 2)]
+    best, start = (0, 0), None
+    for i in range(9):
+        if i < 8 and g[i] == 0:
+            start = i if start is None else start
+        elif start is not None:
+            if i - start > best[1] - best[0] and i - start > 1:
+                best = (start, i)
+            start = None
+    parts = ["%x" % x for x in g]
+    if best[1]:
+        return ":".join(parts[:best[0]]) + "::" + ":".join(parts[best[1]:])
+    return ":".join(parts)
+
+
+def message(error):
+    """The error's text in the operator's terms."""
+    if isinstance(error, KEErrorRecord):
+        what = _KE_ERROR_RECORDS.get(error.code, "unknown error")
+        text = "the server refused the request: NTS-KE error %d (%s)" % (error.code, what)
+        if error.code == 1:
+            text += "; often no AEAD algorithm in common: offer AES-SIV-CMAC-256 (15)"
+        return text
+    if type(error).__name__ == "TimeoutError":
+        return "timed out"
+    return terms(str(error))
+
+
+def terms(text):
+    """An error text (also one kept as a string, e.g. a server's last error) with the
+    operator's words in front: "timed out", "no AEAD algorithm in common"."""
+    if "which we did not offer" in text and "in common" not in text:
+        text = "no AEAD algorithm in common: " + text
+    if ("no answer within" in text or "no reply within" in text) and "timed out" not in text:
+        text = "timed out: " + text
+    return text
+
+
+def error_object(error):
+    """The one JSON shape of an error: {"type": class name, "message": text}."""
+    return {"type": type(error).__name__, "message": message(error)}
+
+
+def error_status(error):
+    """Exit status for an error that ended a command."""
+    return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_NETWORK
+
+
+def usage(text):
+    print(text)
+    print(EXIT_HELP)
+    return EXIT_OK
+
+
+def interrupted(as_json):
+    """Report Ctrl-C; returns EXIT_INTERRUPTED."""
+    if as_json:
+        print(json.dumps({"ok": False, "interrupted": True, "error": {
+            "type": "Interrupted", "message": "interrupted (Ctrl-C)"}}))
+    else:
+        print("interrupted (Ctrl-C)")
+    return EXIT_INTERRUPTED
+
+
 def report(ok, fields, as_json, error=None):
-    """Print one result; return the exit status (0 ok, 1 failure)."""
+    """Print one result; return the exit status (EXIT_OK, or error_status(error))."""
     if as_json:
         obj = {"ok": ok}
         obj.update(fields)
         if error is not None:
-            obj["error"] = {"type": type(error).__name__, "message": str(error)}
+            obj["error"] = error_object(error)
         print(json.dumps(obj))
     elif ok:
         for k in sorted(fields):
             print("%s: %s" % (k, fields[k]))
     else:
-        print("error: %s: %s" % (type(error).__name__, error))
-    return 0 if ok else 1
+        print("error: %s: %s" % (type(error).__name__, message(error)))
+    return EXIT_OK if ok else error_status(error)

@@ -4,7 +4,8 @@
 # default 4460), one authenticated query each in parallel, selection, a table. It NEVER
 # sets the host clock: the clock is rtc.unix.UnixClock, which only keeps a software
 # offset. --state FILE persists the sessions so the next run needs no key exchange.
-# Exit status 0 when at least --min-servers (default 1) agreeing sources were found.
+# Exit statuses (nts.cli): 0 at least --min-servers (default 1) agreeing sources, 1 fewer,
+# 2 usage, 3 no server answered an authenticated query (network / key exchange), 130 Ctrl-C.
 import json
 
 from nts import cli, ke
@@ -17,6 +18,23 @@ from nts.tls import trust
 
 _SPEC = {"--ca": True, "--name": True, "--min-servers": True, "--state": True,
          "--timeout": True, "--json": False}
+
+USAGE = """usage: nts sync --server HOST[:PORT] [--server ...] --ca ROOT.pem [--name SNI]
+                [--min-servers N] [--state FILE] [--timeout S] [--json]
+Key exchange and one NTS-protected query per server in parallel, then selection: prints
+each server's offset, delay and verdict and the agreed offset. Never sets the host clock.
+  --server HOST[:PORT]  an NTS-KE server (port 4460 by default; IPv6 as [ADDR]:PORT); repeat
+  --ca FILE             PEM or DER root certificate(s) every chain must end at
+  --name SNI            the name the certificates must carry (default: each HOST)
+  --min-servers N       agreeing servers needed (default 1)
+  --state FILE          keep sessions here (created 0600) so the next run needs no key exchange
+  --timeout S           seconds per key exchange (default 5, at most 600)
+  --json                one JSON object; errors as {"type", "message"}"""
+
+# Peer states (nts.peer) -> the error type a script sees.
+_STATE_TYPES = {"no-reply": "Timeout", "nak": "NTSNak", "rate": "KissOfDeath",
+                "denied": "KissOfDeath", "unreachable": "NetError", "held": "KissOfDeath",
+                "cert-rejected": "CertError", "unsupported": "ConfigError"}
 
 
 def _split_servers(argv):
@@ -46,8 +64,11 @@ def _number(opts, name, default, kind):
 
 
 def _setup(argv):
+    if "--help" in argv or "-h" in argv:
+        raise cli.Help()
     texts, rest = _split_servers(argv)
     opts = cli.parse_options(rest, _SPEC)
+    cli.timeout(opts)
     if "--ca" not in opts:
         raise ConfigError("--ca", "required")
     addrs = [cli.split_host_port(t, ke.PORT) for t in texts]
@@ -60,9 +81,11 @@ def _setup(argv):
         "legal": {"MinServers": _number(opts, "--min-servers", "1", int)}}})
     store = trust.TrustStore()
     try:
-        store.load(DEFAULT_CA_GROUP, opts["--ca"])
-    except OSError as e:
+        n = store.load(DEFAULT_CA_GROUP, opts["--ca"])
+    except (OSError, NTSError) as e:
         raise ConfigError("--ca", "cannot read %s: %s" % (opts["--ca"], e))
+    if not n:
+        raise ConfigError("--ca", "no certificate in %s" % opts["--ca"])
     return config, addrs, opts, store
 
 
@@ -88,34 +111,61 @@ def _rows(engine, addrs, sel, queried):
             "cookies": (len(p.assoc.cookies) if p.assoc is not None else 0)
             + (len(engine._flash[p.name].cookies) if p.name in engine._flash else 0),
             "key_exchanges": p.ke_count,
-            "error": None if good else (p.last_error or p.state),
+            "ntp": _ntp(p),
+            "error": None if good else _error(p),
             "verdict": _verdict(p.name, sel)})
     return rows
 
 
+def _ntp(p):
+    # The NTP address the queries went to: resolved when known, else as negotiated.
+    a = cli.socket_address(p.ntp_addr) if p.ntp_addr is not None else None
+    if a is None and p.assoc is not None:
+        a = p.ntp_address()
+    return cli.host_port(*a) if a else None
+
+
+def _error(p):
+    # {"type", "message"} from a peer's last error ("key exchange: CertError: ...").
+    text = p.last_error or p.state
+    if text.startswith("key exchange: ") and ": " in text[14:]:
+        kind, _, msg = text[14:].partition(": ")
+        if kind.isalpha():
+            return {"type": kind, "message": "key exchange: " + cli.terms(msg)}
+    return {"type": _STATE_TYPES.get(p.state, "Error"), "message": cli.terms(text)}
+
+
 def _table(out):
-    print("%-24s %-5s %12s %10s %3s %5s %7s  %s" % (
-        "server", "auth", "offset(ms)", "delay(ms)", "st", "aead", "cookies", "verdict"))
+    print("%-24s %-24s %-5s %12s %10s %3s %5s %7s  %s" % (
+        "server", "ntp", "auth", "offset(ms)", "delay(ms)", "st", "aead", "cookies",
+        "verdict"))
     for r in out["servers"]:
-        print("%-24s %-5s %12s %10s %3s %5s %7d  %s" % (
-            "%s:%d" % (r["host"], r["port"]), "yes" if r["authenticated"] else "no",
+        err = r["error"]
+        print("%-24s %-24s %-5s %12s %10s %3s %5s %7d  %s" % (
+            cli.host_port(r["host"], r["port"]), r["ntp"] or "-",
+            "yes" if r["authenticated"] else "no",
             "-" if r["offset_s"] is None else "%+.3f" % (r["offset_s"] * 1000),
             "-" if r["delay_s"] is None else "%.3f" % (r["delay_s"] * 1000),
             "-" if r["stratum"] is None else r["stratum"],
             "-" if r["aead"] is None else r["aead"], r["cookies"],
-            r["verdict"] or r["error"] or ""))
+            r["verdict"] or ("%s: %s" % (err["type"], err["message"]) if err else "")))
     if out["ok"]:
         print("selected offset %+.3f ms from %s (min %d)" % (
             out["offset_s"] * 1000, ", ".join(out["truechimers"]), out["min_servers"]))
     else:
-        print("NO TIME: %s (min %d)" % (out["reason"], out["min_servers"]))
+        print("NO TIME: %s (min %d)" % (out["error"]["message"], out["min_servers"]))
+    if "state_error" in out:
+        print("state file: %s" % out["state_error"])
 
 
 def main(argv):
     as_json = "--json" in argv
     try:
-        config, addrs, opts, store = _setup(argv)
-        timeout = _number(opts, "--timeout", "5", float)
+        try:
+            config, addrs, opts, store = _setup(argv)
+        except cli.Help:
+            return cli.usage(USAGE)
+        timeout = cli.timeout(opts)
         from rtc.unix import UnixClock
         state = None
         if "--state" in opts:
@@ -134,15 +184,29 @@ def main(argv):
         engine.shutdown()
     except NTSError as e:
         return cli.report(False, {}, as_json, e)
-    names = dict((p.name, "%s:%d" % a) for p, a in zip(engine.peers, addrs))
+    names = dict((p.name, cli.host_port(*a)) for p, a in zip(engine.peers, addrs))
     out = {"ok": bool(sel.ok), "offset_s": sel.offset if sel.ok else None,
            "min_servers": config.groups["legal"].MinServers,
            "truechimers": [names[n] for n in sel.truechimers],
            "reason": sel.reason, "sync_ms": sync_ms, "servers": rows}
     if engine.store_error and state is not None and "no state file" not in engine.store_error:
         out["state_error"] = engine.store_error
+    status = _status(out)
+    if status == cli.EXIT_TOO_FEW:
+        out["error"] = {"type": "TooFewSources", "message": sel.reason or "too few agreeing sources"}
+    elif status == cli.EXIT_NETWORK:
+        out["error"] = {"type": "NoServerReached", "message": "no server answered: " + "; ".join(
+            "%s: %s" % (r["host"], r["error"]["message"]) for r in rows)}
     if as_json:
         print(json.dumps(out))
     else:
         _table(out)
-    return 0 if sel.ok else 1
+    return status
+
+
+def _status(out):
+    if out["ok"]:
+        return cli.EXIT_OK
+    if any(r["authenticated"] for r in out["servers"]):
+        return cli.EXIT_TOO_FEW
+    return cli.EXIT_NETWORK

@@ -283,6 +283,8 @@ def parse_response(data, offered_aeads):
         elif rtype == _AEAD:
             if aead is not None:
                 raise KEError("duplicate AEAD record")
+            if not body:    # RFC 8915 4.1.5: none of ours is supported
+                raise KEError("no AEAD algorithm in common (the server supports none offered)")
             if len(body) != 2:
                 raise KEError("AEAD record must name exactly one algorithm")
             aead = _u16_body(body, "AEAD")

@@ -5,8 +5,15 @@
 # Two peers are one source when they share any identity:
 #   ("ntp", resolved socket address)    the NTP address the queries actually went to
 #   ("ke", host, port)                  the NTS-KE server as configured (case-folded)
+#   ("cert", leaf SHA-256)              the certificate the server presented (kept with
+#                                       the session and persisted: state.CertRecord);
+#                                       one key holder is one point of failure, so
+#                                       servers sharing a certificate count once
 # Of each set of peers that are one source only the first candidate (configuration
 # order) is passed to selection; the others are reported as failed, naming the first.
+
+
+_WHY = {"ntp": "same NTP address", "ke": "same NTS-KE server", "cert": "same certificate"}
 
 
 def identities(peer):
@@ -18,6 +25,8 @@ def identities(peer):
     if not peer.plain:
         cfg = peer.cfg
         ids.append(("ke", cfg.ke_host().lower(), cfg.NTSKEServerPort))
+        if peer.cert is not None:
+            ids.append(("cert", peer.cert.sha256))
     return ids
 
 
@@ -35,12 +44,13 @@ def distinct(levels, peers):
             for i in ids:
                 if i in owner:
                     first = owner[i]
+                    why = _WHY[i[0]]
                     break
             if first is None:
                 for i in ids:
                     owner[i] = c.name
                 kept.append(c)
             else:
-                failed[c.name] = "same source as %s (counted once)" % first
+                failed[c.name] = "same source as %s (%s; counted once)" % (first, why)
         out.append((kept, failed))
     return out

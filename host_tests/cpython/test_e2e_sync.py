@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -35,18 +36,20 @@ def missing(what):
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
-    return make_chain(str(tmp_path_factory.mktemp("e2e")), kind="ecdsa", intermediates=1)
+    # One leaf per server: servers sharing a certificate count once (nts.sources).
+    return make_chain(str(tmp_path_factory.mktemp("e2e")), kind="ecdsa", intermediates=1,
+                      leaves=4)
 
 
-def _server(chain, **kw):
-    return ReferenceServer(chain.chain_pem_path, chain.leaf_key_pem_path, lifetime=240,
-                           **kw).start()
+def _server(chain, leaf=0, **kw):
+    cert, key = chain.leaves[leaf]
+    return ReferenceServer(cert, key, lifetime=240, **kw).start()
 
 
 @pytest.fixture(scope="module")
 def trio(chain):
     """Two honest reference servers and one lying by an hour."""
-    srvs = [_server(chain), _server(chain), _server(chain, faults={"lie": 3600})]
+    srvs = [_server(chain, 0), _server(chain, 1), _server(chain, 2, faults={"lie": 3600})]
     yield srvs
     for s in srvs:
         s.stop()
@@ -116,14 +119,15 @@ def test_falseticker_outvoted_and_dead_server_skipped(trio, chain, interp):
     assert r["authenticated"] and r["verdict"].startswith("falseticker")
     assert abs(r["offset_s"] - 3600) < 1
     r = rows[dead]
-    assert not r["authenticated"] and r["offset_s"] is None and "NetError" in r["error"]
+    assert not r["authenticated"] and r["offset_s"] is None and r["error"]["type"] == "NetError"
+    assert r["ntp"] is None and rows[a.ke_port]["ntp"] == "127.0.0.1:%d" % a.ntp_port
 
 
 def test_too_few_agreeing_sources_fail(trio, chain):
     a, _, liar = trio
     rc, out = sync([addr(a.ke_port), addr(liar.ke_port)], chain, min_servers=2)
-    assert rc != 0 and not out["ok"] and out["offset_s"] is None, out
-    assert out["truechimers"] == []
+    assert rc == 1 and not out["ok"] and out["offset_s"] is None, out
+    assert out["truechimers"] == [] and out["error"]["type"] == "TooFewSources", out
 
 
 def test_host_and_port_as_given(trio, chain):
@@ -152,7 +156,7 @@ def test_nak_leads_to_new_key_exchange(fresh, chain, tmp_path):
     fresh.next_ntp(nak=True)
     rc, out = sync([addr(fresh.ke_port)], chain, state=state)
     r = out["servers"][0]
-    assert rc != 0 and not r["authenticated"] and "NAK" in r["error"], out
+    assert rc == 3 and not r["authenticated"] and "NAK" in r["error"]["message"], out
     assert r["key_exchanges"] == 0
     # The NAKed session is not persisted: the next start re-keys and syncs.
     rc, out = sync([addr(fresh.ke_port)], chain, state=state)
@@ -182,7 +186,8 @@ def test_kiss_of_death_honoured(fresh, chain, tmp_path, code):
     fresh.next_ntp(kod=code)
     rc, out = sync([addr(fresh.ke_port)], chain, state=state)
     r = out["servers"][0]
-    assert rc != 0 and not r["authenticated"] and ("KoD " + code.decode()) in r["error"], out
+    assert rc == 3 and not r["authenticated"], out
+    assert ("KoD " + code.decode()) in r["error"]["message"], out
     rc, out = sync([addr(fresh.ke_port)], chain, state=state)
     # RATE: the session stays (cookies kept, no key exchange); DENY: the session is
     # dropped, so a new process has to re-key (the engine itself waits until re-key time).
@@ -230,13 +235,32 @@ def test_engine_sets_untrusted_clock_and_liar_never_moves_it(trio, chain):
         assert not any(isinstance(v, (bytes, bytearray)) for v in s.values())
 
 
-def test_engine_without_nocertcheck_cannot_key_exchange_on_a_wrong_clock(trio, chain):
+def test_cold_boot_at_2000_with_default_settings_syncs(trio, chain):
+    """Issue 9: no NoCertTimeCheckAfterReboot, an RTC at 2000-01-01: the certificate dates
+    are not compared with it (only with the build-time floor), two agreeing servers set it."""
     a, b, _ = trio
-    rounds, _ = run_engine([addr(a.ke_port), addr(b.ke_port)], chain, 1,
-                           -10 * 365 * 86400.0, nocertcheck=False)
+    rounds, status = run_engine([addr(a.ke_port), addr(b.ke_port)], chain, 2,
+                                946684800 - time.time(), nocertcheck=False)
+    r = rounds[0]
+    assert r["ok"] and r["trusted"] and abs(r["clock_error_s"]) < 0.05, r
+    assert "ClockAdjusted" in r["events"] and "CertificateRejected" not in r["events"], r
+    assert rounds[1]["ok"] and rounds[1]["ke"] == [1, 1], rounds[1]
+
+
+def test_cold_boot_refuses_a_certificate_expired_before_the_build_time(tmp_path):
+    """The floor: a leaf that expired a month before the firmware was built is refused
+    even though the clock (2000-01-01) cannot tell."""
+    from nts.buildtime import BUILD_TIME
+    old = make_chain(str(tmp_path), kind="ecdsa", now=BUILD_TIME - 30 * 86400, expired=True)
+    srv = _server(old)
+    try:
+        rounds, _ = run_engine([addr(srv.ke_port)], old, 1, 946684800 - time.time(),
+                               nocertcheck=False, min_servers=1)
+    finally:
+        srv.stop()
     r = rounds[0]
     assert not r["ok"] and not r["trusted"], r
-    assert all("not_yet_valid" in e for e in r["errors"]), r
+    assert "before the time floor" in r["errors"][0] and "expired" in r["errors"][0], r
 
 
 def test_demo_runs_and_explains():
@@ -254,8 +278,7 @@ def test_chrony(trio, chain, tmp_path):
     from host_tests.reference.chrony import Chrony, find_chronyd
     if not find_chronyd():
         missing("chronyd")
-    with Chrony(str(tmp_path), chain.chain_pem_path, chain.leaf_key_pem_path,
-                lifetime=60) as ch:
+    with Chrony(str(tmp_path), *chain.leaves[3], lifetime=60) as ch:
         rc, out = sync([addr(ch.ke_port), addr(trio[0].ke_port)], chain, min_servers=2)
     assert rc == 0 and out["ok"] and len(out["truechimers"]) == 2, out
     r = by_port(out)[ch.ke_port]
@@ -267,8 +290,7 @@ def test_ntpsec(trio, chain, tmp_path):
     if not find_ntpd():
         missing("NTPsec (tools/fetch_ntpsec.sh)")
     try:
-        with NTPsec(str(tmp_path), chain.chain_pem_path, chain.leaf_key_pem_path,
-                    lifetime=60) as nt:
+        with NTPsec(str(tmp_path), *chain.leaves[3], lifetime=60) as nt:
             rc, out = sync([addr(nt.ke_port), addr(trio[0].ke_port)], chain, min_servers=2)
     except PortsBusy:
         pytest.skip("port 4460 or 123 busy")
@@ -291,8 +313,8 @@ def test_whole_cold_sync_in_esp32_free_heap_with_code_frozen(kind, tmp_path):
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     import build_mpy
     from host_tests.heapcheck import PreloadedSync
-    chain = make_chain(str(tmp_path), kind=kind, intermediates=1)
-    srvs = [_server(chain), _server(chain), _server(chain, faults={"lie": 3600})]
+    chain = make_chain(str(tmp_path), kind=kind, intermediates=1, leaves=3)
+    srvs = [_server(chain, 0), _server(chain, 1), _server(chain, 2, faults={"lie": 3600})]
     try:
         mpy = str(tmp_path / "mpy")
         build_mpy.compile_all(mpy, arch="x64")

@@ -29,9 +29,9 @@ MAX_GAP_MS = 250
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    chain = make_chain(str(tmp_path_factory.mktemp("stall")), kind="ecdsa", intermediates=1)
-    srvs = [ReferenceServer(chain.chain_pem_path, chain.leaf_key_pem_path, lifetime=120).start()
-            for _ in range(2)]
+    chain = make_chain(str(tmp_path_factory.mktemp("stall")), kind="ecdsa", intermediates=1,
+                       leaves=2)   # one certificate each: distinct sources
+    srvs = [ReferenceServer(*leaf, lifetime=120).start() for leaf in chain.leaves]
     hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     hole.bind(("127.0.0.1", 0))
     hole.listen(4)      # the kernel completes the TCP handshake; nobody ever reads

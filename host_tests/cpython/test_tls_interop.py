@@ -245,7 +245,7 @@ def test_certificate_verify_by_another_key_is_refused(servers, pki):
 
 def _refused(interp, port, ca, error_type, name="localhost", extra=()):
     rc, out, err = run_cli(interp, port, ca, name, extra)
-    assert rc == 1 and out["ok"] is False, (out, err)
+    assert rc == 3 and out["ok"] is False, (out, err)     # nts.cli.EXIT_NETWORK
     assert out["error"]["type"] == error_type, out
     assert "Traceback" not in err
     return out["error"]["message"]
@@ -365,7 +365,7 @@ def test_cli_aead_choice_and_host_name(servers, interp):
     assert p.returncode == 0 and out["ok"] and out["aead"] == 15, (out, p.stderr)
     assert out["ntp_server"] == "localhost"
     rc, out, _ = run_cli(interp, srv.ke_port, chain.root_pem_path, extra=("--aead", "99"))
-    assert rc == 1 and out["error"]["type"] == "ConfigError"
+    assert rc == 2 and out["error"]["type"] == "ConfigError"   # nts.cli.EXIT_USAGE
 
 
 class _DribbleProxy:

@@ -1,5 +1,5 @@
 # Distinct sources (nts.sources): the same server configured twice or reached under two
-# names (same resolved address) counts once
+# names (same resolved address) or presenting the same certificate counts once
 # towards MinServers; the configuration warns about textual duplicates.
 from nts.config import Config
 from nts.engine import Engine
@@ -61,3 +61,26 @@ def test_distinct_servers_still_agree():
     eng, clock, _ = _engine(["a.test", "b.test"], 2)
     sel = _run(eng.sync_once())
     assert sel.ok and sorted(sel.truechimers) == ["s1", "s2"] and clock.is_trusted()
+
+
+def test_servers_sharing_a_certificate_are_one_source():
+    from test_firstboot import CertTransport, GOOD
+    servers = dict((u, FakeServer()) for u in ("a.test", "b.test", "c.test"))
+    clock = SimulatedClock(TRUE_NS, -50 * SEC)
+    cfg = Config.from_dict({"servers": [{"Instance": "s%d" % (i + 1), "ServerURL": u,
+                                         "Preflight": 0} for i, u in enumerate(sorted(servers))],
+                            "groups": {"legal": {"MinServers": 2}}})
+    shared = GOOD + (b"S" * 32,)
+    tr = CertTransport(servers, clock, {"a.test": shared, "b.test": shared})
+    eng = Engine(cfg, clock, tr, mono=Mono(), build_time=BUILD)
+    servers["c.test"].dead = True
+    sel = _run(eng.sync_once())
+    assert not sel.ok and not clock.is_trusted()
+    assert sel.rejected["s2"] == "same source as s1 (same certificate; counted once)"
+    # A third server with a certificate of its own makes two sources.
+    servers["c.test"].dead = False
+    eng.peers[2].ke_due = 0
+    eng.mono.t += 60
+    clock.advance(60 * SEC)
+    sel = _run(eng.sync_once())
+    assert sel.ok and sorted(sel.truechimers) == ["s1", "s3"] and clock.is_trusted()

@@ -33,9 +33,9 @@ SCRIPT = os.path.join(ROOT, "host_tests", "cpython", "loopstall_run.py")
 
 
 def main():
-    chain = make_chain(tempfile.mkdtemp(), kind="ecdsa", intermediates=1)
-    srvs = [ReferenceServer(chain.chain_pem_path, chain.leaf_key_pem_path, lifetime=300).start()
-            for _ in range(2)]
+    # One certificate per server: servers sharing one count once (nts.sources).
+    chain = make_chain(tempfile.mkdtemp(), kind="ecdsa", intermediates=1, leaves=2)
+    srvs = [ReferenceServer(*leaf, lifetime=300).start() for leaf in chain.leaves]
     hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     hole.bind(("127.0.0.1", 0))
     hole.listen(4)

@@ -241,16 +241,15 @@ def frozen_size(tmp):
 
 def main():
     with tempfile.TemporaryDirectory(prefix="mpnts-host-sync-") as tmp:
-        chain = make_chain(tmp, kind="ecdsa", intermediates=1)
+        # One certificate per server: servers sharing one count once (nts.sources).
+        chain = make_chain(tmp, kind="ecdsa", intermediates=1, leaves=4)
         ca = chain.root_pem_path
-        refs = [ReferenceServer(chain.chain_pem_path, chain.leaf_key_pem_path,
-                                lifetime=900).start() for _ in range(3)]
+        refs = [ReferenceServer(*chain.leaves[i], lifetime=900).start() for i in range(3)]
         chrony = None
         try:
             if find_chronyd():
                 try:
-                    chrony = Chrony(tmp, chain.chain_pem_path, chain.leaf_key_pem_path,
-                                    lifetime=900).start()
+                    chrony = Chrony(tmp, *chain.leaves[3], lifetime=900).start()
                 except DaemonError as e:
                     print("# chrony server did not start: %s" % e)
             else:
