@@ -25,7 +25,7 @@
 # No setting needs a reboot: the engine takes a new configuration at a round boundary.
 from nts import config as cfgmod
 from nts.errors import ConfigError, NTSError
-from nts.ocpp.values import parse, text
+from nts.values import parse, text
 
 SERVER = "NTPClientController"
 GROUP = "NTPClientGroupController"
