@@ -20,11 +20,17 @@
 # The reserve is for the next start only: a stash that runs dry while running re-keys.
 # Steady-state rounds write nothing except, every `save_period`, the last good time.
 #
-# Certificate dates: with a trusted clock they are checked against it. After a reboot
-# with an untrusted clock, servers with NoCertTimeCheckAfterReboot skip the date check
-# until their first good sample, refusing only certificates that expired before the
-# floor (firmware build time or the persisted last good time); others are checked
-# against the untrusted clock, which may well refuse them.
+# Certificate dates (issue 9): with a trusted clock they are checked against it. With an
+# untrusted one (RTC reset by a power loss, DS3231 oscillator stop, or reading before
+# the floor) no date is compared with it: only certificates that expired before the
+# floor (the persisted last good time, else the firmware build time) are refused, and
+# the clock is moved only by MinServers agreeing authenticated (NTS) sources. A server
+# with NoCertTimeCheckAfterReboot is treated so even when the RTC claims to be trusted,
+# until the clock group's first sync this boot (for RTCs that keep a wrong time, e.g. a
+# flat battery without an oscillator-stop flag). Once the clock is trusted, every
+# session keyed without a date check is checked again (state.CertRecord); one whose
+# certificates are not valid now is dropped (key exchange due) and logged
+# (CertificateRejected).
 # Modules needed only for key exchange, persistence or real sockets are imported where
 # used: a board that resumes persisted sessions never loads the certificate code, and
 # the import footprint decides whether the engine fits a ~100 KB heap as .mpy files.
@@ -281,8 +287,10 @@ class Engine:
         if gname != self.clock_group:
             return
         clock = self.clock
-        d = policy.decide(sel, group, self.config.clock, now_ns, clock.is_trusted(),
-                          clock.can_slew, clock.resolution_ns)
+        trusted = self._time_trusted()
+        d = policy.decide(sel, group, self.config.clock, now_ns, trusted,
+                          clock.can_slew, clock.resolution_ns,
+                          None if trusted else self._authenticated(sel))
         self.decision = d
         policy.apply(clock, d)
         if d.kind == "step":
@@ -298,12 +306,25 @@ class Engine:
             else:
                 for p in self.peers:
                     p.samples = []
-        if sel.ok and len(sel.truechimers) >= group.MinServers:
+        trusted = self._time_trusted()
+        if sel.ok and len(sel.truechimers) >= group.MinServers and trusted:
             self.last_good_ns = clock.now_ns()
             self.last_sync_ns[gname] = self.last_good_ns
             if d.kind == "step":
                 self._dirty = True      # the floor moved a lot: worth a write
         self._emit(d.events)
+        if trusted and [p for p in self.peers if p.cert and not p.cert.checked]:
+            from nts.certcheck import recheck
+            for p in recheck(self.peers, clock.now_ns() // NS, self._emit):
+                if self._flash.pop(p.name, None) is not None:
+                    self._dirty = True
+
+    def _time_trusted(self):
+        # A reading before the floor is wrong, whatever the clock says of itself.
+        return self.clock.is_trusted() and self.clock.now_ns() // NS >= self.floor_s
+
+    def _authenticated(self, sel):
+        return len([n for n in sel.truechimers if not self._by_name[n].plain])
 
     def _emit(self, events):
         if self.hook is not None:
@@ -314,12 +335,9 @@ class Engine:
 
     def cert_policy(self, p):
         from nts.tls.trust import CertTimePolicy
-        now_s = self.clock.now_ns() // NS
-        if self.clock.is_trusted():
-            return CertTimePolicy(now_s)
-        if p.cfg.NoCertTimeCheckAfterReboot and not p.synced:
-            return CertTimePolicy(now_s, False, self.floor_s)
-        return CertTimePolicy(now_s)
+        skip = not self._time_trusted() or (
+            p.cfg.NoCertTimeCheckAfterReboot and self.clock_group not in self.last_sync_ns)
+        return CertTimePolicy(self.clock.now_ns() // NS, not skip, self.floor_s)
 
     async def _key_exchanges(self, peers):
         # All at once on the loop: a silent server costs its timeout once, in parallel,
@@ -337,13 +355,18 @@ class Engine:
                 raise r
 
     async def _key_exchange(self, p, gate):
+        cert_policy = self.cert_policy(p)
         try:
-            result = await self.transport.key_exchange(p.cfg, self.cert_policy(p), gate)
+            result = await self.transport.key_exchange(p.cfg, cert_policy, gate)
         except (NTSError, OSError) as e:
             p.ke_failed("%s: %s" % (type(e).__name__, e), self.mono())
             self._emit(p.counter.error(self.clock.now_ns(), p.last_error))
             return
         p.ke_ok(result, self.mono(), self.clock.now_ns() // NS)
+        p.cert = None
+        if cert_policy.leaf_sha256 is not None:     # a verified chain (fakes verify none)
+            from nts.certcheck import record
+            p.cert = record(cert_policy)
         if self._flash.pop(p.name, None) is not None:
             self._dirty = True      # the cookies on flash belong to the old keys
 

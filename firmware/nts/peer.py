@@ -58,6 +58,7 @@ class Peer:
         self.last_tx = None         # monotonic s of the last packet sent
         self.synced = False         # gave a good sample since boot
         self.ntp_addr = None        # resolved NTP socket address last queried (nts.sources)
+        self.cert = None            # state.CertRecord of the session's chain (nts.engine)
         self.counter = server_counter(cfg)
         self.plain = cfg.Mode == MODE_NTP   # unauthenticated NTPv4: no key exchange
         if self.plain:
@@ -103,6 +104,7 @@ class Peer:
                              session.ntp_port)
         result.c2s, result.s2c = session.c2s, session.s2c
         self.ke_ok(result, now, session.ke_time)
+        self.cert = session.cert
         self.ke_count = 0
         self.state = "restored"
 
@@ -112,7 +114,7 @@ class Peer:
         a = self.assoc
         c2s, s2c = a.keys()
         return ServerSession(self.name, a.aead, c2s, s2c, cookies, a.ntp_server or "",
-                             a.ntp_port, self.last_ke or 0)
+                             a.ntp_port, self.last_ke or 0, self.cert)
 
     def take_cookies(self, n):
         """Remove the newest n cookies from the stash (for flash), oldest first."""

@@ -4,7 +4,8 @@
 # - Step when the offset exceeds clock.StepThreshold (or the clock is not yet trusted,
 #   or cannot slew); slew below it.
 # - Never move the clock on a measurement that fewer than the group's MinServers agreeing
-#   sources support, whatever the selection says (defence in depth for legal time).
+#   sources support, whatever the selection says (defence in depth for legal time); an
+#   untrusted clock only on MinServers agreeing authenticated ones.
 # - Every change yields a ClockAdjusted event (old time, new time, offset, sources, kind)
 #   for the hook the OCPP layer turns into log entries; plus SettingSystemTime (security
 #   log) when |offset| > TimeAdjustmentReportingThreshold, and TimeDeviation
@@ -34,12 +35,14 @@ class Decision:
         return "<Decision %s %d ns %s>" % (self.kind, self.offset_ns, self.reason)
 
 
-def decide(selection, group, clock_cfg, now_ns, trusted=True, can_slew=True, resolution_ns=1):
+def decide(selection, group, clock_cfg, now_ns, trusted=True, can_slew=True, resolution_ns=1,
+           authenticated=None):
     """Decision for one selection of group `group` (a GroupConfig).
 
     clock_cfg is Config.clock; now_ns the clock's reading the offset refers to;
     trusted/can_slew/resolution_ns describe the clock (its is_trusted(), can_slew,
-    resolution_ns).
+    resolution_ns); authenticated: how many truechimers are NTS sources, when only those
+    may move the clock (an untrusted clock, whose certificates went date-unchecked).
     """
     if not selection.ok:
         return Decision(None, 0, [], "no valid measurement: " + selection.reason)
@@ -47,6 +50,9 @@ def decide(selection, group, clock_cfg, now_ns, trusted=True, can_slew=True, res
     if agreeing < group.MinServers:
         return Decision(None, 0, [], "%d agreeing sources, group %s needs %d"
                         % (agreeing, group.name, group.MinServers))
+    if authenticated is not None and authenticated < group.MinServers:
+        return Decision(None, 0, [], "%d agreeing authenticated sources, group %s needs %d"
+                        % (authenticated, group.name, group.MinServers))
     offset = selection.offset
     offset_ns = int(offset * NS)
     sources = list(selection.truechimers)

@@ -18,8 +18,10 @@
 #   "NTSS" | version u8 | config digest (16) | body length u32 | body | SHA-256[:16]
 #   body   = last_good_ns u64 | flags u8 (bit 0: trusted) | n u8 | n * session
 #   session = name<1> | ke_time u64 | aead u16 | ntp_host<1> | ntp_port u16
-#             | c2s<1> | s2c<1> | ncookies u8 | ncookies * cookie<2>
-# (<k> = a vector with a k-byte length prefix.)
+#             | c2s<1> | s2c<1> | ncookies u8 | ncookies * cookie<2> | cert<1>
+#   cert    = empty (not known) | not_before u64 | not_after u64 | flags u8 (bit 0:
+#             dates checked against a trusted clock) | leaf SHA-256 (32)
+# (<k> = a vector with a k-byte length prefix.) Version 1 files (no cert) still load.
 import hashlib
 import os
 from nts.atomicfile import exists, write_atomic
@@ -27,16 +29,35 @@ from nts.errors import ParseError, StateError
 from nts.wire import Reader, Writer
 
 MAGIC = b"NTSS"
-VERSION = 1
+VERSION = 2
+_CERT_LEN = 8 + 8 + 1 + 32
 _DIGEST_LEN = 16
 _SUM_LEN = 16
 _HEADER_LEN = 4 + 1 + _DIGEST_LEN + 4
 
 
-class ServerSession:
-    """One server's NTS session: what NTS-KE gave us. Secrets stay out of repr."""
+class CertRecord:
+    """What a session's certificate chain was: the window in which every certificate of
+    its path is valid (unix s), the leaf's SHA-256 (nts.sources: one certificate, one
+    source) and whether the dates were checked against a trusted clock. A session keyed
+    while the clock was untrusted is checked again (valid_at) once it is trusted."""
 
-    def __init__(self, name, aead, c2s, s2c, cookies, ntp_host="", ntp_port=123, ke_time=0):
+    def __init__(self, not_before, not_after, sha256, checked):
+        self.not_before = not_before
+        self.not_after = not_after
+        self.sha256 = sha256
+        self.checked = checked
+
+    def valid_at(self, now_s):
+        return self.not_before <= now_s <= self.not_after
+
+
+class ServerSession:
+    """One server's NTS session: what NTS-KE gave us. Secrets stay out of repr.
+    cert: a CertRecord, or None (not known)."""
+
+    def __init__(self, name, aead, c2s, s2c, cookies, ntp_host="", ntp_port=123, ke_time=0,
+                 cert=None):
         self.name = name
         self.aead = aead
         self.c2s = c2s
@@ -45,6 +66,7 @@ class ServerSession:
         self.ntp_host = ntp_host    # from the NTPv4 Server Negotiation record; "" = configured
         self.ntp_port = ntp_port
         self.ke_time = ke_time      # unix seconds of the key exchange
+        self.cert = cert
 
     def __repr__(self):
         return "<ServerSession %s aead=%d cookies=%d>" % (self.name, self.aead, len(self.cookies))
@@ -92,6 +114,15 @@ def encode(state):
             if len(c) > 0xFFFF:
                 raise StateError("cookie too large")
             body.vector(2, c)
+        cert = s.cert
+        if cert is None:
+            body.u8(0)
+        else:
+            if len(cert.sha256) != 32:
+                raise StateError("certificate hash must be 32 bytes")
+            # A notBefore before 1970 (UTCTime allows 1950) is as good as 0 here.
+            body.u8(_CERT_LEN).u64(max(0, cert.not_before)).u64(max(0, cert.not_after))
+            body.u8(1 if cert.checked else 0).put(cert.sha256)
     w = Writer()
     w.put(MAGIC).u8(VERSION).put(state.config_digest).vector(4, body.buf)
     w.put(hashlib.sha256(w.buf).digest()[:_SUM_LEN])
@@ -107,7 +138,8 @@ def decode(data, config_digest=None):
         raise StateError("state file checksum mismatch")
     try:
         r = Reader(data, 0, len(data) - _SUM_LEN)
-        if r.take(4) != MAGIC or r.u8() != VERSION:
+        version = r.take(4) == MAGIC and r.u8()
+        if version not in (1, VERSION):
             raise StateError("not a state file of this version")
         digest = r.take(_DIGEST_LEN)
         if config_digest is not None and digest != config_digest:
@@ -124,7 +156,17 @@ def decode(data, config_digest=None):
             c2s = b.vector(1).rest()
             s2c = b.vector(1).rest()
             cookies = [b.vector(2).rest() for _ in range(b.u8())]
-            state.sessions[name] = ServerSession(name, aead, c2s, s2c, cookies, host, port, ke_time)
+            cert = None
+            if version > 1:
+                c = b.vector(1)
+                if not c.at_end():
+                    nb = c.u64()
+                    na = c.u64()
+                    checked = bool(c.u8() & 1)
+                    cert = CertRecord(nb, na, c.take(32), checked)
+                    c.expect_end("certificate record")
+            state.sessions[name] = ServerSession(name, aead, c2s, s2c, cookies, host, port,
+                                                 ke_time, cert)
         b.expect_end("state body")
         return state
     except (ParseError, UnicodeError) as e:

@@ -12,7 +12,7 @@
 #                 "stratum", "cookies" (list or count), "aead" (id), "last_ke" (unix s),
 #                 "errors", "last_error"}, ...]}
 from nts.config import AEAD_IDS
-from rtc.civil import from_unix
+from rtc.civil import iso_utc
 
 _AEAD_NAMES = dict((v, k) for k, v in AEAD_IDS.items())
 
@@ -64,11 +64,6 @@ def model(snapshot):
     return {"time_ns": snapshot.get("time_ns"),
             "clock": {"driver": str(clock.get("driver", "")), "trusted": bool(clock.get("trusted"))},
             "groups": groups, "servers": servers}
-
-
-def iso_utc(secs):
-    y, mo, d, h, mi, s, _ = from_unix(int(secs))
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (y, mo, d, h, mi, s)
 
 
 def _ms(v):

@@ -71,3 +71,9 @@ def board_epoch_offset(gmtime):
     """Seconds to add to a port's time.time() to get unix time: UNIX_2000 where the port
     counts from 2000 (gmtime(0) is in year 2000), else 0. `gmtime` is time.gmtime."""
     return UNIX_2000 if gmtime(0)[0] == 2000 else 0
+
+
+def iso_utc(secs):
+    """ISO 8601 UTC text (2026-11-26T00:00:00Z) for unix seconds."""
+    y, mo, d, h, mi, s, _ = from_unix(int(secs))
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (y, mo, d, h, mi, s)

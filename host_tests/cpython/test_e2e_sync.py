@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -230,13 +231,32 @@ def test_engine_sets_untrusted_clock_and_liar_never_moves_it(trio, chain):
         assert not any(isinstance(v, (bytes, bytearray)) for v in s.values())
 
 
-def test_engine_without_nocertcheck_cannot_key_exchange_on_a_wrong_clock(trio, chain):
+def test_cold_boot_at_2000_with_default_settings_syncs(trio, chain):
+    """Issue 9: no NoCertTimeCheckAfterReboot, an RTC at 2000-01-01: the certificate dates
+    are not compared with it (only with the build-time floor), two agreeing servers set it."""
     a, b, _ = trio
-    rounds, _ = run_engine([addr(a.ke_port), addr(b.ke_port)], chain, 1,
-                           -10 * 365 * 86400.0, nocertcheck=False)
+    rounds, status = run_engine([addr(a.ke_port), addr(b.ke_port)], chain, 2,
+                                946684800 - time.time(), nocertcheck=False)
+    r = rounds[0]
+    assert r["ok"] and r["trusted"] and abs(r["clock_error_s"]) < 0.05, r
+    assert "ClockAdjusted" in r["events"] and "CertificateRejected" not in r["events"], r
+    assert rounds[1]["ok"] and rounds[1]["ke"] == [1, 1], rounds[1]
+
+
+def test_cold_boot_refuses_a_certificate_expired_before_the_build_time(tmp_path):
+    """The floor: a leaf that expired a month before the firmware was built is refused
+    even though the clock (2000-01-01) cannot tell."""
+    from nts.buildtime import BUILD_TIME
+    old = make_chain(str(tmp_path), kind="ecdsa", now=BUILD_TIME - 30 * 86400, expired=True)
+    srv = _server(old)
+    try:
+        rounds, _ = run_engine([addr(srv.ke_port)], old, 1, 946684800 - time.time(),
+                               nocertcheck=False, min_servers=1)
+    finally:
+        srv.stop()
     r = rounds[0]
     assert not r["ok"] and not r["trusted"], r
-    assert all("not_yet_valid" in e for e in r["errors"]), r
+    assert "before the time floor" in r["errors"][0] and "expired" in r["errors"][0], r
 
 
 def test_demo_runs_and_explains():

@@ -1,7 +1,7 @@
 # The sync engine's logic with fake transports (no sockets, no TLS): selection and the
 # clock, priority fall-through, key-exchange scheduling and back-off, Kiss-o'-Death,
-# NAK, preflight, the power-safe cookie reserve and restart, the certificate time
-# policy, status. Servers answer through nts_double with a simulated true time.
+# NAK, preflight, the power-safe cookie reserve and restart, status (the certificate
+# time policy: test_firstboot). Servers answer through nts_double with a simulated true time.
 import asyncio
 import os
 import sys
@@ -292,17 +292,6 @@ def test_cookie_reserve_on_flash_and_restart_without_key_exchange():
     assert st.Store(path)._read(path, None).sessions == {}
     assert _run(eng2.sync_once()).ok and s.ke_calls == 1
     assert _peer(eng2, "a").state == "ok"
-
-
-def test_cert_time_policy_after_reboot():
-    eng, clock, tr, _ = _setup({"a": FakeServer(), "b": FakeServer()}, clock_error_s=-1e8)
-    _peer(eng, "a").cfg.NoCertTimeCheckAfterReboot = True
-    pa = eng.cert_policy(_peer(eng, "a"))
-    pb = eng.cert_policy(_peer(eng, "b"))
-    assert not pa.trusted and pa.floor == BUILD       # date check skipped, floor kept
-    assert pb.trusted and pb.now == clock.now_ns() // SEC    # checked on the wrong clock
-    _run(eng.sync_once())
-    assert clock.is_trusted() and eng.cert_policy(_peer(eng, "a")).trusted
 
 
 def test_status_has_no_secrets():

@@ -154,3 +154,27 @@ def test_store_falls_back_to_complete_temp_file():
     raises(OSError, os.stat, path + ".tmp")
     store.clear()
     raises(OSError, os.stat, path)
+
+
+def test_certificate_record_round_trip_and_version_1_files_load():
+    s = _state(2)
+    s.sessions["ptb1"].cert = st.CertRecord(1790000000, 1797000000, b"\xab" * 32, False)
+    back = st.decode(st.encode(s), DIGEST)
+    c = back.sessions["ptb1"].cert
+    assert (c.not_before, c.not_after, c.sha256, c.checked) == \
+        (1790000000, 1797000000, b"\xab" * 32, False)
+    assert back.sessions["ptb2"].cert is None
+    assert c.valid_at(1790000000) and c.valid_at(1797000000) and not c.valid_at(1797000001)
+    s.sessions["ptb1"].cert.sha256 = b"short"
+    raises(StateError, st.encode, s)
+    # A version 1 file (before certificate records) still resumes its sessions.
+    import hashlib
+    from nts.wire import Writer
+    body = Writer()
+    body.u64(5).u8(1).u8(1).vector(1, b"ptb1").u64(7).u16(15).vector(1, b"").u16(123)
+    body.vector(1, b"k" * 32).vector(1, b"K" * 32).u8(1).vector(2, b"C" * 100)
+    w = Writer()
+    w.put(b"NTSS").u8(1).put(DIGEST).vector(4, body.buf)
+    w.put(hashlib.sha256(w.buf).digest()[:16])
+    old = st.decode(w.getvalue(), DIGEST)
+    assert old.sessions["ptb1"].cookies == [b"C" * 100] and old.sessions["ptb1"].cert is None

@@ -8,19 +8,21 @@
 # certificate: whatever the group holds is trusted as is.
 #
 # Time (CertTimePolicy): with a trusted clock every certificate in the path must satisfy
-# notBefore <= now <= notAfter. A board that has just booted may not know the time;
-# NoCertTimeCheckAfterReboot (chrony: nocerttimecheck) then allows ONE sync without the
-# date check: the caller passes trusted=False only for the first sync per server after
-# boot, and trusted=True once the clock has been set from NTS. Even then any certificate
-# whose notAfter lies before `floor` (firmware build time, or the last time we trusted,
+# notBefore <= now <= notAfter. A board that has just booted may not know the time (RTC
+# reset to 2000 by a power loss, DS3231 oscillator stop): then NO date is compared with
+# that clock (nts.engine decides when; trusted=False). Even so any certificate whose
+# notAfter lies before `floor` (firmware build time, or the last time we trusted,
 # persisted) is refused: the true time is known to be later than the floor, so such a
 # certificate has certainly expired, and a replayed long-expired certificate with a
-# leaked key can never pass.
+# leaked key can never pass. The policy records the validity window of every
+# certificate it checked and, once a chain verified, the leaf's SHA-256 and names, so
+# the engine can check the session again once the clock is trusted (nts.state.CertRecord)
+# and count servers sharing a certificate once (nts.sources).
 import gc
 
 from micropython import const
 
-from nts.errors import CertError, ConfigError, SignatureError
+from nts.errors import CertError, ConfigError, ParseError, SignatureError
 from nts.tls import x509
 from nts.tls.hostname import matches as hostname_matches
 
@@ -37,29 +39,37 @@ _PSS_KEY_SCHEME = {0x0804: 0x0809, 0x0805: 0x080A, 0x0806: 0x080B}
 
 
 class CertTimePolicy:
-    """How certificate dates are checked (see the module comment).
+    """How certificate dates are checked (see the module comment), and what was seen.
 
     now      current unix seconds (ignored when not trusted)
     trusted  whether `now` comes from a clock we trust
     floor    unix seconds the true time is known to be after (build time / last good
              time); used when the clock is not trusted
+    After a check: not_before / not_after, the window in which every certificate checked
+    is valid; after a verified chain: leaf_sha256, subject and issuer (leaf CN texts).
     """
 
     def __init__(self, now, trusted=True, floor=0):
         self.now = now
         self.trusted = trusted
         self.floor = floor
+        self.not_before = 0
+        self.not_after = None
+        self.leaf_sha256 = self.subject = self.issuer = None
 
     def check(self, cert):
+        nb, na = cert.not_before, cert.not_after
+        self.not_before = max(self.not_before, nb)
+        self.not_after = na if self.not_after is None else min(self.not_after, na)
         if self.trusted:
-            if self.now < cert.not_before:
-                raise CertError("%s not valid before %d" % (_label(cert), cert.not_before),
+            if self.now < nb:
+                raise CertError("%s not valid before %s" % (_label(cert), _iso(nb)),
                                 "not_yet_valid")
-            if self.now > cert.not_after:
-                raise CertError("%s expired at %d" % (_label(cert), cert.not_after), "expired")
-        elif cert.not_after < self.floor:
-            raise CertError("%s expired at %d, before the time floor %d"
-                            % (_label(cert), cert.not_after, self.floor), "expired")
+            if self.now > na:
+                raise CertError("%s expired at %s" % (_label(cert), _iso(na)), "expired")
+        elif na < self.floor:
+            raise CertError("%s expired at %s, before the time floor %s"
+                            % (_label(cert), _iso(na), _iso(self.floor)), "expired")
 
 
 class TrustStore:
@@ -139,6 +149,10 @@ def verify_chain_steps(chain, hostname, store, group, policy):
     top = path[-1]
     if anchor_candidates:
         yield from _verify_against_anchors_steps(top, anchor_candidates)
+    import hashlib
+    policy.leaf_sha256 = hashlib.sha256(leaf.der).digest()
+    policy.subject = leaf.common_name()
+    policy.issuer = _issuer(leaf)
     return leaf.key
 
 
@@ -187,7 +201,8 @@ def _build_path(certs, anchors, policy):
                 issuer = c
                 break
         if issuer is None:
-            raise CertError("no trusted issuer for %s" % _label(cur), "untrusted")
+            raise CertError("no trusted issuer for %s (issued by %s)"
+                            % (_label(cur), _issuer(cur)), "untrusted")
         if len(path) + 1 >= MAX_PATH:
             raise CertError("path longer than %d" % MAX_PATH, "path_too_long")
         unused.remove(issuer)
@@ -270,3 +285,18 @@ def _too_small(n):
 def _label(cert):
     cn = cert.common_name()
     return repr(cn) if cn is not None else "certificate"
+
+
+def _issuer(cert):
+    # The issuer's CN as the server presented it, for messages only.
+    try:
+        cn = x509._common_name(cert.issuer)
+    except (ParseError, UnicodeError, ValueError):
+        cn = None
+    return repr(cn) if cn is not None else "an issuer without a common name"
+
+
+def _iso(secs):
+    # Only on refusals: the calendar is not loaded for a good chain.
+    from rtc.civil import iso_utc
+    return iso_utc(secs)
