@@ -75,15 +75,47 @@ def check_ca_dir(ca_dir, config):
                               "no CA files in %s (group %r)" % (gdir, group))
 
 
+# Modules only a key exchange needs (TLS, X.509, signatures, X25519, the TLS record
+# AEAD): released after it. Not nts.ke (its result lives on in the session) nor the
+# NTP AEADs (AES-SIV, GCM-SIV), which every query uses.
+KE_ONLY = ("nts.keclient", "nts.tls", "nts.crypto.x25519", "nts.crypto.ec",
+           "nts.crypto.rsa", "nts.crypto.signature", "nts.crypto.sha512",
+           "nts.crypto.modinv", "nts.crypto.gcm", "nts.crypto.hkdf", "nts.certcheck")
+
+
+def release(resident):
+    """Forget the KE_ONLY modules imported since `resident` (names in sys.modules then):
+    on a .mpy bundle their bytecode (~half the import heap) leaves the heap until the
+    next key exchange (days, with MinRefresh); frozen, they cost little RAM either way.
+    Returns how many were released."""
+    import gc
+    import sys
+    n = 0
+    for name in list(sys.modules):
+        if name in resident or not name.startswith(KE_ONLY):
+            continue
+        mod = sys.modules.pop(name)
+        parent, _, child = name.rpartition(".")
+        pkg = sys.modules.get(parent)
+        if pkg is not None and getattr(pkg, child, None) is mod:
+            delattr(pkg, child)
+        n += 1
+    gc.collect()
+    return n
+
+
 class BoardTransport(Transport):
     """The engine's Transport with the trust store read from CA_DIR when a key exchange
-    is due and dropped after the last concurrent one, so that the certificate objects
-    do not stay on the heap between key exchanges (days, with MinRefresh)."""
+    is due and dropped after the last concurrent one, together with the key-exchange
+    code (release), so that neither stays on the heap between key exchanges."""
 
     def __init__(self, ca_dir, **kw):
+        import sys
         Transport.__init__(self, None, **kw)
         self.ca_dir = ca_dir
         self._active = 0
+        self._resident = list(sys.modules)   # what the engine needs between key exchanges
+        self.released = 0
 
     async def key_exchange(self, cfg, cert_policy, gate):
         if self.store is None:
@@ -95,6 +127,7 @@ class BoardTransport(Transport):
             self._active -= 1
             if not self._active:
                 self.store = None
+                self.released += release(self._resident)
 
 
 def load_config(path=None):

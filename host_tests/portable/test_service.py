@@ -82,3 +82,16 @@ def test_interrupt_persists_and_leaves_a_status_record():
     engmod.current = None
     assert service.status(True) == rec                                 # after a reset
     json.dumps(rec)
+
+
+def test_release_forgets_only_key_exchange_modules():
+    import sys
+    import nts.crypto.modinv
+    import nts.values
+    resident = [n for n in sys.modules if n not in ("nts.crypto.modinv", "nts.values")]
+    assert service.release(resident) == 1
+    assert "nts.crypto.modinv" not in sys.modules and "nts.values" in sys.modules
+    import nts.crypto
+    assert not hasattr(nts.crypto, "modinv")
+    import nts.crypto.modinv as again     # a later key exchange imports it afresh
+    assert again.__name__ == "nts.crypto.modinv"
