@@ -7,7 +7,14 @@ import os
 
 from nts import board, engine as engmod, service
 from nts.errors import ConfigError
+from portability import run_loop
 from support import raises
+
+_saved = (board._settings, engmod.current)
+
+
+def _restore():
+    board._settings, engmod.current = _saved
 
 
 class _Settings:
@@ -36,6 +43,10 @@ def _setup(tag):
     return s
 
 
+async def _nothing():
+    pass
+
+
 def _write(path, text):
     with open(path, "w") as f:
         f.write(text)
@@ -51,17 +62,23 @@ def test_start_without_configuration_lets_the_application_run():
     async def main():
         assert service.start() is None
         await app()
-    asyncio.run(main())
-    assert ran and "CONFIG_PATH" in service.start_error
-    service.write_record(None)
-    assert "CONFIG_PATH" in service.read_record()["error"]
+    try:
+        run_loop(main())
+        assert ran and "CONFIG_PATH" in service.start_error
+        service.write_record(None)
+        assert "CONFIG_PATH" in service.read_record()["error"]
+    finally:
+        _restore()
 
 
 def test_ca_dir_checked_at_start():
     s = _setup("noca")
     _write(s.CONFIG_PATH, '{"servers": [{"ServerURL": "127.0.0.1", "RootCAs": "ptb"}]}')
-    e = raises(ConfigError, service.make_engine)
-    assert e.field == "servers[ntp1].RootCAs" and "ptb" in str(e)
+    try:
+        e = raises(ConfigError, service.make_engine)
+        assert e.field == "servers[ntp1].RootCAs" and "ptb" in str(e)
+    finally:
+        _restore()
 
 
 def test_interrupt_persists_and_leaves_a_status_record():
@@ -74,6 +91,14 @@ def test_interrupt_persists_and_leaves_a_status_record():
         await asyncio.sleep(0.2)
         raise KeyboardInterrupt
 
+    try:
+        _interrupted(app)
+    finally:
+        _restore()
+
+
+def _interrupted(app):
+    run_loop(_nothing())        # SkipTest where the port has no blocking asyncio.run
     raises(KeyboardInterrupt, service.run, app())
     rec = service.read_record()
     assert rec["rounds"] == 1 and rec["servers"][0]["name"] == "legal1"
