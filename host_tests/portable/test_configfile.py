@@ -17,8 +17,8 @@ ntp.stepThreshold = 0.5
 
 
 def test_json_form():
-    c = configfile.from_text(' {"servers": [{"ServerURL": "a.example", "ServerPort": 1123}]}\n')
-    assert c.servers[0].ServerPort == 1123 and c.groups["legal"].MinServers == 1
+    c = configfile.from_text(' {"servers": [{"ServerURL": "a.example", "NTSKEServerPort": 4461}]}\n')
+    assert c.servers[0].NTSKEServerPort == 4461 and c.groups["legal"].MinServers == 1
 
 
 def test_key_value_form_means_the_same():
@@ -50,17 +50,19 @@ def test_load_missing_file():
 
 def test_set_variable_takes_ocpp_strings():
     c = Config.default(["a.example"])
-    c2 = c.set_variable("NTPClientController", "ntp1", "ServerPort", "1123")
-    assert c2.servers[0].ServerPort == 1123
+    assert c.set_variable("NTPClientController", "ntp1", "ServerPort", "123").servers[0].ServerPort == 123
+    c2 = c.set_variable("NTPClientController", "ntp1", "NTSKEServerPort", "4461")
+    assert c2.servers[0].NTSKEServerPort == 4461
     c3 = c.set_variable("NTPClientController", "ntp1", "NoCertTimeCheckAfterReboot", "true")
     assert c3.servers[0].NoCertTimeCheckAfterReboot is True
     c4 = c.set_variable("NTPClientGroupController", "legal", "MaxDeviation", " 1.5 ")
     assert c4.groups["legal"].MaxDeviation == 1.5
     c5 = c.set_variable("ClockCtrlr", None, "TimeSource", "NTP,Heartbeat")
     assert c5.clock["TimeSource"] == ["NTP", "Heartbeat"]
-    assert raises(ConfigError, c.set_variable, "NTPClientController", "ntp1", "ServerPort",
-                  "12x").field == "ServerPort"
-    assert raises(ConfigError, c.set_variable, "NTPClientController", "ntp1", "ServerPort",
-                  "0").field == "servers[0].ServerPort"
+    assert raises(ConfigError, c.set_variable, "NTPClientController", "ntp1", "NTSKEServerPort",
+                  "12x").field == "NTSKEServerPort"
+    assert raises(ConfigError, c.set_variable, "NTPClientController", "ntp1", "NTSKEServerPort",
+                  "0").field == "servers[0].NTSKEServerPort"
     # typed values keep working
-    assert c.set_variable("NTPClientController", "ntp1", "ServerPort", 9).servers[0].ServerPort == 9
+    c6 = c.set_variable("NTPClientController", "ntp1", "NTSKEServerPort", 9)
+    assert c6.servers[0].NTSKEServerPort == 9
