@@ -204,6 +204,8 @@ def bundle_files(settings, cli=False, ocpp=False):
                 continue
             if rel.startswith("rtc/") and rel not in RTC_COMMON and rel != "rtc/%s.py" % driver:
                 continue
+            if rel.endswith("_viper.py") and settings.get("VIPER") is False:
+                continue        # the plain twins run (nts.platform.viper_enabled)
             out.append(rel)
     return out
 

@@ -42,7 +42,9 @@ def main():
         f.write("%d %d\n" % (time.time_ns(), Y2000_NS))
     with open(os.path.join(board, "_boot.py"), "w") as f:
         f.write(BOOT)
-    env = dict(os.environ, MICROPYPATH=":.frozen:lib")
+    # A board has no environment: its settings module decides (NTS_VIPER would override).
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith("NTS_"))
+    env["MICROPYPATH"] = ":.frozen:lib"
     while time.monotonic() < deadline:
         try:
             subprocess.run([MICROPYTHON, "-i", "_boot.py"], cwd=board, env=env,

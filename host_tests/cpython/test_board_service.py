@@ -32,6 +32,7 @@ from host_tests.reference.server import ReferenceServer  # noqa: E402
 # pty board restarts at 2000-01-01 at power-on (rtc.txt: host ns, RTC ns at that moment).
 SETTINGS = '''\
 RTC_DRIVER = "esp32"
+VIPER = False
 STATE_PATH = "nts_state.bin"
 CA_DIR = "certs"
 CONFIG_PATH = "nts_config.json"
@@ -135,6 +136,7 @@ def test_install_sync_status_keeps_syncing_without_rekey(pty_board, tmp_path):
         assert (board / "lib" / "nts" / "engine.mpy").exists()
         assert not (board / "lib" / "nts" / "cli.mpy").exists()          # CLI on request
         assert not (board / "lib" / "rtc" / "simulated.mpy").exists()    # no test doubles
+        assert not (board / "lib" / "nts" / "crypto" / "x25519_viper.mpy").exists()   # VIPER False
         assert (board / "certs" / "default" / os.path.basename(chain.root_pem_path)).exists()
         # The restarted main.py syncs (key exchange + NTP) from an RTC at 2000-01-01.
         assert wait_for(lambda: count(srv, "ntp") >= 1 and (board / "nts_state.bin").exists(),
