@@ -36,6 +36,23 @@ def run(cmd, timeout):
     return rows, err
 
 
+def heap_table(host_rows):
+    """The route x servers x cold/warm table from host_heap's rows ("" without them)."""
+    rows = {}
+    ratio = None
+    for section, item, value, _ in host_rows:
+        parts = item.split(".")
+        if section == "host_heap" and parts[0] == "heap" and float(value) >= 0:
+            rows[(parts[1], int(parts[2][0]), parts[3])] = int(value)
+        elif section == "host_heap" and item == "code.ratio.wasm32_unix64":
+            ratio = float(value)
+    if not rows:
+        return ""
+    sys.path.insert(0, BENCHES)
+    import host_heap
+    return host_heap.table(rows, ratio)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench.md"))
@@ -85,6 +102,10 @@ def main():
         out += ["", "## Host benchmarks (servers on loopback)", "",
                 "| section | item | value | unit |", "|---|---|---:|---|"]
         out += ["| %s | %s | %s | %s |" % row for row in host]
+    heap = heap_table(host)
+    if heap:
+        out += ["", "## Heap a board needs, per route (host_heap; README: which route fits "
+                "which board)", "", heap]
     sizes = build_mpy.compile_all(os.path.join(ROOT, "build", "mpy"))
     out += ["", "## Firmware size (.mpy, mpy-cross -O3)", "", "| module | bytes |", "|---|---:|"]
     out += ["| %s | %d |" % (rel[:-3] + ".mpy", n) for rel, n in sizes]

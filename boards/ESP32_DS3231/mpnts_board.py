@@ -7,3 +7,6 @@ I2C_SDA = 21
 VIPER = False
 STATE_PATH = "/nts_state.bin"
 CA_DIR = "/certs"
+# The configuration file (nts.configfile) and the status record (nts.service).
+CONFIG_PATH = "/nts_config.json"
+STATUS_PATH = "/nts_status.json"

@@ -8,3 +8,6 @@ VIPER = False
 STATE_PATH = "/nts_state.bin"
 # Root-CA groups: one folder per group, PEM or DER files inside (RootCAs setting).
 CA_DIR = "/certs"
+# The configuration file (nts.configfile) and the status record (nts.service).
+CONFIG_PATH = "/nts_config.json"
+STATUS_PATH = "/nts_status.json"

@@ -6,3 +6,6 @@ RTC_SUBSEC_PREDIV = 255
 VIPER = False
 STATE_PATH = "/flash/nts_state.bin"
 CA_DIR = "/flash/certs"
+# The configuration file (nts.configfile) and the status record (nts.service).
+CONFIG_PATH = "/flash/nts_config.json"
+STATUS_PATH = "/flash/nts_status.json"

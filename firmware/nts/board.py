@@ -2,6 +2,8 @@
 # copied by tools/deploy.py) when the board has one, else defaults that suit the unix
 # port and the host. Not `nts_board`: the freezing tool names frozen modules by their
 # path with "/" turned into "_", so that would collide with this module, nts/board.py.
+# Settings (all optional): RTC_DRIVER (+ its pins), STATE_PATH, CA_DIR, CONFIG_PATH,
+# STATUS_PATH (nts.service), VIPER; make_clock(trusted) for a driver mpnts lacks.
 try:
     import mpnts_board as _settings
 except ImportError:
@@ -13,7 +15,11 @@ def setting(name, default=None):
 
 
 def clock(trusted=False):
-    """The board's clock driver, chosen by RTC_DRIVER (default: the host's unix clock)."""
+    """The board's clock driver, chosen by RTC_DRIVER (default: the host's unix clock),
+    or made by the settings module's own make_clock(trusted) (another RTC chip)."""
+    make = setting("make_clock")
+    if make is not None:
+        return make(trusted)
     driver = setting("RTC_DRIVER", "unix")
     if driver == "esp32":
         from rtc.esp32 import ESP32RTC

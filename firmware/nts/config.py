@@ -11,9 +11,10 @@
 #
 # Everything is validated up front into a new object: an invalid value raises
 # ConfigError naming the field (e.g. `servers[2].ServerPort`) and nothing is applied.
-# Values are JSON-typed (ints, numbers, bools, strings, lists); turning OCPP's string
-# values into these types is the OCPP layer's job. Unknown variables are errors, so a
-# typo cannot silently leave a default in force.
+# Values are JSON-typed (ints, numbers, bools, strings, lists); OCPP's string values
+# ("123" for ServerPort) are converted by nts.values with the kind from the field tables
+# below (set_variable takes either). Unknown variables are errors, so a typo cannot
+# silently leave a default in force.
 import hashlib
 from nts.errors import ConfigError
 
@@ -341,8 +342,16 @@ class Config:
     def set_variable(self, component, instance, variable, value):
         """A new Config with one OCPP variable changed (SetVariables): component is
         "NTPClientController" (instance = server Instance), "NTPClientGroupController"
-        (instance = group) or "ClockCtrlr" (instance ignored). Self is left unchanged."""
+        (instance = group) or "ClockCtrlr" (instance ignored). `value` is typed (JSON) or
+        an OCPP string ("123"), converted by nts.values. Self is left unchanged."""
         d = self.to_dict()
+        if isinstance(value, str):
+            fields = {"NTPClientController": SERVER_FIELDS, "ClockCtrlr": CLOCK_FIELDS,
+                      "NTPClientGroupController": GROUP_FIELDS}.get(component, ())
+            for f in fields:
+                if f[0] == variable:
+                    from nts.values import parse
+                    value = parse(variable, f[1], value)
         if component == "NTPClientController":
             for s in d["servers"]:
                 if s["Instance"] == instance:

@@ -97,16 +97,94 @@ def test_manifest_files_exist_and_compile(board, tmp_path):
     assert any(f.endswith(os.path.join("rtc", settings["RTC_DRIVER"] + ".py")) for f in files)
 
 
+@pytest.fixture(scope="module")
+def root_pem(tmp_path_factory):
+    from host_tests.certs import make_chain
+    d = tmp_path_factory.mktemp("pki")
+    return make_chain(str(d), kind="ecdsa", intermediates=0).root_pem_path
+
+
+def _config(tmp_path, servers=1, root_cas=""):
+    import json
+    p = tmp_path / "nts_config.json"
+    p.write_text(json.dumps({"servers": [{"ServerURL": "ntp%d.example" % i, "RootCAs": root_cas}
+                                         for i in range(servers)]}))
+    return str(p)
+
+
 @pytest.mark.parametrize("board", BOARDS)
-def test_deploy_plan(board, tmp_path):
-    pem = tmp_path / "root.pem"
-    pem.write_text("-----BEGIN CERTIFICATE-----\n")
-    cmds = deploy.install_commands(board, "/dev/null", ["legalTimeCA=%s" % pem])
+def test_deploy_plan(board, tmp_path, root_pem):
+    cmds = deploy.install_commands(board, "/dev/null", ["legalTimeCA=%s" % root_pem],
+                                   config=_config(tmp_path, root_cas="legalTimeCA"))
     flat = [" ".join(c) for c in cmds]
-    assert any(":/lib/" in c and c.split()[-2].endswith("nts") for c in flat)
-    assert any(c.endswith("mpnts_board.py") for c in flat)
-    assert any("/legalTimeCA/root.pem" in c for c in flat)
-    assert all(c[1:3] == ["connect", "/dev/null"] for c in cmds)
+    lib = deploy.board_info(board)["lib"]
+    assert any(c.endswith(" :%s/" % lib) and c.split()[-2].endswith("nts") for c in flat), flat
+    assert any(c.endswith("%s/mpnts_board.py" % lib) for c in flat)
+    assert any(c.endswith("main.py") for c in flat)
+    assert any("/legalTimeCA/" + os.path.basename(root_pem) in c for c in flat)
+    assert any(c.endswith("nts_config.json") for c in flat)
+    assert all(c[1:4] == ["connect", "/dev/null", "resume"] for c in cmds)
+
+
+def test_deploy_board_paths_and_architectures():
+    assert deploy.board_info("NUCLEO_F429ZI")["lib"] == "/flash/lib"
+    assert deploy.board_info("ESP32_GENERIC")["lib"] == "/lib"
+    assert deploy.board_arch("ESP32_GENERIC_C3") == deploy.board_arch("ESP32_GENERIC_C6") == "rv32imc"
+    assert deploy.board_arch("ESP32_GENERIC") == "xtensawin"
+    with pytest.raises(deploy.DeployError) as e:
+        deploy.board_info("ESP32_GENERC")
+    assert "ESP32_GENERIC" in str(e.value) and "NUCLEO_F429ZI" in str(e.value)
+    _, st = deploy.board_settings("NUCLEO_F429ZI")
+    assert st["CONFIG_PATH"].startswith("/flash/") and st["CA_DIR"].startswith("/flash/")
+
+
+def test_deploy_copies_only_what_the_board_needs():
+    _, st = deploy.board_settings("ESP32_GENERIC")
+    files = deploy.bundle_files(st)
+    assert "nts/engine.py" in files and "rtc/esp32.py" in files and "nts/service.py" in files
+    for f in ("nts/cli.py", "nts/__main__.py", "rtc/simulated.py", "rtc/stm32.py",
+              "micropython.py", "nts/ocpp/v16.py", "nts/crypto/x25519_viper.py"):
+        assert f not in files, f
+    with_cli = deploy.bundle_files(st, cli=True, ocpp=True)
+    assert "nts/cli.py" in with_cli and "nts/ocpp/v16.py" in with_cli
+
+
+def test_deploy_checks_local_files_first(tmp_path, root_pem):
+    bad = tmp_path / "bad.pem"
+    bad.write_text("-----BEGIN CERTIFICATE-----\n")
+    for cas, config, what in (
+            (["x=%s" % bad], None, "bad.pem"),
+            (["x=%s" % (tmp_path / "missing.pem")], None, "missing.pem"),
+            ([root_pem], str(tmp_path / "none.json"), "none.json"),
+            (["ptb=%s" % root_pem], _config(tmp_path, root_cas="legal"), "'legal'")):
+        with pytest.raises(deploy.DeployError) as e:
+            deploy.install_commands("ESP32_GENERIC", "/dev/null", cas, config=config)
+        assert what in str(e.value), str(e.value)
+    typo = tmp_path / "typo.json"
+    typo.write_text('{"servers": [{"ServerURL": "a.example", "ServerPrt": 123}]}')
+    with pytest.raises(deploy.DeployError) as e:
+        deploy.install_commands("ESP32_GENERIC", "/dev/null", [root_pem], config=str(typo))
+    assert "servers[0].ServerPrt" in str(e.value)
+    # The OCPP 1.6 key=value form is checked as well, and brings nts.ocpp along.
+    kv = tmp_path / "nts_config.txt"
+    kv.write_text("ntp.legal.servers = a.example,b.example\nntp.legal.minServers = 2\n")
+    cmds = deploy.install_commands("ESP32_GENERIC", "/dev/null", [root_pem], config=str(kv))
+    assert any(c[-1] == ":/nts_config.json" for c in cmds)
+
+
+def test_deploy_warns_when_a_bundle_will_not_fit(tmp_path):
+    from nts.config import Config
+    three = Config.default(["a.example", "b.example", "c.example"])
+    w = deploy.bundle_warning(deploy.board_info("ESP32_GENERIC"), three)
+    assert "WARNING" in w and "frozen" in w and "boards/ESP32_GENERIC/manifest.py" in w
+    assert deploy.bundle_warning(deploy.board_info("ESP32_GENERIC"), three, free_kb=4000) == ""
+    assert deploy.bundle_warning(deploy.board_info("UNIX"), three) == ""
+
+
+def test_deploy_cli_unknown_board_lists_boards(capsys):
+    assert deploy.main(["install", "--board", "NOPE", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown board 'NOPE'" in err and "NUCLEO_F429ZI" in err
 
 
 def test_board_clock_factory_uses_settings(monkeypatch):

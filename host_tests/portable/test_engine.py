@@ -353,7 +353,9 @@ def test_service_builds_trust_groups_and_engine():
     finally:
         board._settings = saved
     assert eng.clock is clock and eng.store.path == Settings.STATE_PATH
-    assert eng.transport.store.groups() == ["default"] and eng.peers[0].name == "ntp1"
+    # The CAs are read when a key exchange is due (nts.service.BoardTransport).
+    assert eng.transport.store is None and eng.transport.ca_dir == base
+    assert eng.peers[0].name == "ntp1"
 
 
 def test_run_survives_a_failing_round():

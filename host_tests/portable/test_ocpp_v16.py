@@ -9,7 +9,7 @@ import os
 from nts.config import SERVER_FIELDS, GROUP_FIELDS, CLOCK_FIELDS
 from nts.errors import ConfigError
 from nts.ocpp import settings, station, v16
-from nts.ocpp.values import parse, text
+from nts.values import parse, text
 from ocpp_support import make_station, skip_in_bundle_heap
 from support import raises
 

@@ -4,7 +4,7 @@
 # handlers leaves this package out of its manifest.
 #
 #   settings   the one settings table (1.6 keys <-> 2.x variables), bound to nts.config
-#   values     OCPP string <-> typed value (the one conversion)
+#   (nts.values, outside this package: OCPP string <-> typed value, the one conversion)
 #   rfc3339    OCPP date-time <-> unix ns
 #   station    the running configuration: validate whole, persist, hand to the engine
 #   v16        GetConfiguration / ChangeConfiguration

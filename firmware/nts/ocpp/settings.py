@@ -26,7 +26,7 @@
 from nts import aead
 from nts import config as cfgmod
 from nts.errors import ConfigError, NTSError
-from nts.ocpp.values import parse, text
+from nts.values import parse, text
 
 SERVER = "NTPClientController"
 GROUP = "NTPClientGroupController"

@@ -10,7 +10,7 @@
 from nts.config import GROUPS
 from nts.errors import ConfigError
 from nts.ocpp import settings
-from nts.ocpp.values import parse, text
+from nts.values import parse, text
 
 MAX_KEY = 50
 MAX_VALUE = 500

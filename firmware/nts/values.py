@@ -1,7 +1,10 @@
-# OCPP carries every configuration value as a string (1.6 `value`, 2.x `attributeValue`).
-# This is the one place where such a string becomes the typed value nts.config checks
-# (and back): both protocol versions and every setting go through parse() and text(),
-# so "5", "5.0" and " 5 " mean the same everywhere and a read-back is what was written.
+# OCPP carries every configuration value as a string (1.6 `value`, 2.x `attributeValue`,
+# a key=value configuration file). This is the one place where such a string becomes the
+# typed value nts.config checks (and back): nts.config.Config.set_variable, the OCPP
+# handlers (nts.ocpp) and nts.configfile all go through parse() and text(), with the kind
+# taken from nts.config's field tables, so "5", "5.0" and " 5 " mean the same everywhere
+# and a read-back is what was written. (It lives outside nts.ocpp because a board may
+# leave that package out of its manifest and still take OCPP strings.)
 #
 # The kinds are nts.config's field kinds: int, num, bool, str, host, list. Ranges and
 # lengths are nts.config's business (it names the field); here only the syntax is checked.
