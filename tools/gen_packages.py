@@ -3,10 +3,12 @@ freeze manifests, so that `mpremote mip install` and a frozen build install the 
 modules. Re-run after adding a module: `python tools/gen_packages.py`;
 host_tests/cpython/test_mip_install.py fails when a committed file is stale.
 
-    package.json              the core: what boards/mpnts_manifest.py freezes (package
-                              `nts`, the clock-driver base of `rtc`)
+    package.json              the core: what boards/mpnts_manifest.py freezes with
+                              ocpp=False (package `nts` without nts/ocpp, the
+                              clock-driver base of `rtc`)
     package-<PART>.json       an optional part with a manifest of its own,
-                              boards/mpnts_<PART>_manifest.py (e.g. the OCPP layer)
+                              boards/mpnts_<PART>_manifest.py (package-ocpp.json: the
+                              OCPP layer nts/ocpp; install it after package.json)
     package-rtc-<NAME>.json   one optional part per clock driver firmware/rtc/<NAME>.py
                               (what a board manifest adds for its RTC)
 
@@ -23,9 +25,25 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORE_MANIFEST = os.path.join(ROOT, "boards", "mpnts_manifest.py")
 
 
-def _manifest_files(path):
+class _Options:
+    """MicroPython's manifest `options`: include() keywords over options.defaults()."""
+
+    def __init__(self, **kw):
+        self._kw = kw
+        self._defaults = {}
+
+    def defaults(self, **kw):
+        self._defaults = kw
+
+    def __getattr__(self, name):
+        return self._kw.get(name, self._defaults.get(name))
+
+
+def _manifest_files(path, **options):
     """(version, [(install path, repository path), ...]) that a manifest freezes.
-    Understands what boards/mpnts_manifest.py uses: metadata(), package(), module()."""
+    Understands what boards/mpnts_manifest.py uses: metadata(), options, include(),
+    package(), module()."""
+    path = os.path.abspath(path)
     here = os.path.dirname(path)
     meta = {}
     files = []
@@ -52,6 +70,10 @@ def _manifest_files(path):
     def _add(src, dest):
         files.append((dest, os.path.relpath(os.path.normpath(src), ROOT).replace(os.sep, "/")))
 
+    def include(p, **kw):
+        meta_in, more = _manifest_files(os.path.join(here, p), **kw)
+        files.extend(more)
+
     # Run in the manifest's folder, as MicroPython's manifest tool does (a manifest may
     # list its files with paths relative to it).
     cwd = os.getcwd()
@@ -59,7 +81,8 @@ def _manifest_files(path):
     try:
         with open(path) as f:
             exec(compile(f.read(), path, "exec"),
-                 {"metadata": metadata, "package": package, "module": module})
+                 {"metadata": metadata, "package": package, "module": module,
+                  "include": include, "options": _Options(**options)})
     finally:
         os.chdir(cwd)
     return meta.get("version", "0.0.0"), files
@@ -67,7 +90,8 @@ def _manifest_files(path):
 
 def packages():
     """{file name: package dict} for the core and every optional clock driver."""
-    version, core = _manifest_files(CORE_MANIFEST)
+    # The core without its optional parts: each is a package of its own.
+    version, core = _manifest_files(CORE_MANIFEST, ocpp=False)
     out = {"package.json": {"urls": [list(x) for x in core], "deps": [], "version": version}}
     in_core = set(src for _, src in core)
     # Optional parts with a manifest of their own (boards/mpnts_<part>_manifest.py, e.g.

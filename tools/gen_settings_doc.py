@@ -20,6 +20,8 @@ _INSTANCE = {"NTPClientController": "[<client>]",
 
 
 def _limits(row):
+    if row.get("instances"):
+        return "instance %s = priority (1 first)" % row["instances"]
     if row["valuesList"]:
         return row["valuesList"].replace(",", ", ")
     lo, hi = row["minLimit"], row["maxLimit"]

@@ -21,16 +21,23 @@ payload for the servers that are not critical.
 
 Exit status: 0 ok, 1 warn, 2 critical (the worst verdict), 3 usage error. It never sets
 the host clock; it sends nothing but NTS-KE, NTS and plain NTP queries.
+
+Also runs under the MicroPython unix port, `micropython tools/ntscheck.py ...`, for what
+the port can do (everything but the TLS version/ALPN probe; tools/ntscheck_port.py).
 """
-import argparse
 import asyncio
 import json
 import os
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "firmware"))
+try:
+    HERE = os.path.dirname(os.path.abspath(__file__))
+    FIRMWARE = os.path.join(os.path.dirname(HERE), "firmware")
+except AttributeError:      # MicroPython: no os.path; __file__ as given on the command line
+    HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+    FIRMWARE = HERE + "/../firmware"
+sys.path.insert(0, FIRMWARE)
 sys.path.insert(0, HERE)
 
 from nts.association import NTSAssociation  # noqa: E402
@@ -39,6 +46,7 @@ from nts.errors import ConfigError, NTSError  # noqa: E402
 from nts.tls import trust  # noqa: E402
 
 import ntscheck_ocpp as ocpp  # noqa: E402
+import ntscheck_port as port  # noqa: E402
 import ntscheck_probe as probe  # noqa: E402
 import ntscheck_verdicts as verdicts  # noqa: E402
 
@@ -47,15 +55,21 @@ EXIT_USAGE = 3
 _TRUST_GROUP = "check"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        self.print_usage(sys.stderr)
-        sys.stderr.write("ntscheck: error: %s\n" % message)
-        sys.exit(EXIT_USAGE)
+def _parser():
+    if port.MICROPYTHON:
+        return port.PortParser("ntscheck", EXIT_USAGE)
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message):
+            self.print_usage(sys.stderr)
+            sys.stderr.write("ntscheck: error: %s\n" % message)
+            sys.exit(EXIT_USAGE)
+    return _Parser(prog="ntscheck", description=__doc__.split("\n")[0])
 
 
 def parse_args(argv):
-    ap = _Parser(prog="ntscheck", description=__doc__.split("\n")[0])
+    ap = _parser()
     src = ap.add_argument_group("the server set (one of)")
     src.add_argument("--server", action="append", default=[], metavar="HOST[:PORT]",
                      help="NTS-KE server (PORT default 4460); repeat for a set")
@@ -100,8 +114,8 @@ def server_set(a):
     if a.server:
         targets = []
         for text in a.server:
-            host, port = split_host_port(text, ocpp.KE_PORT)
-            targets.append({"host": host, "port": port, "mode": ocpp.MODE_NTS})
+            host, ke_port = split_host_port(text, ocpp.KE_PORT)
+            targets.append({"host": host, "port": ke_port, "mode": ocpp.MODE_NTS})
     elif a.ocpp16:
         targets, ms, ca = ocpp.servers_from_keys16(ocpp.read_keys16(a.ocpp16), a.group)
     else:
@@ -129,15 +143,16 @@ def trust_store(paths):
 
 async def _connect_facts(m, t, store, a):
     """DNS, TLS facts and NTS-KE into m; the NTSAssociation, or None when a step failed."""
-    host, port = t["host"], t["port"]
-    m["dns"] = await asyncio.to_thread(probe.resolve, host, port)
+    host, ke_port = t["host"], t["port"]
+    m["dns"] = await port.blocking(probe.resolve, host, ke_port)
     if "error" in m["dns"]:
         return None
-    m["tls"] = await asyncio.to_thread(probe.tls_facts, host, port, m["name"], a.timeout)
+    m["tls"] = await port.blocking(probe.tls_facts, host, ke_port, m["name"], a.timeout)
     leaf = m["tls"].pop("leaf", None)
     if m["tls"].get("stage") == "tcp":
         return None
-    m["ke"], result = await probe.nts_ke(host, port, m["name"], store, _TRUST_GROUP, a.timeout)
+    m["ke"], result = await probe.nts_ke(host, ke_port, m["name"], store, _TRUST_GROUP,
+                                         a.timeout)
     chain = m["ke"].pop("chain") or ([leaf] if leaf else [])
     m["chain"], m["anchor"] = probe.describe_chain(chain, store.anchors(_TRUST_GROUP),
                                                    time.time())
@@ -239,7 +254,14 @@ def print_table(report, details):
         print("  %-8s %s:%d %s: %s%s" % (c["verdict"], s["host"], s["port"], c["name"],
                                         "-" if value is None else value,
                                         " -- " + c["message"] if c["message"] else ""))
+    notes = []
+    for s in report["servers"]:
+        for c in s["checks"]:
+            if c["name"] == "tls" and c["verdict"] == verdicts.OK and c["message"] not in notes:
+                notes.append(c["message"])      # MicroPython: what was not probed
     print()
+    for n in notes:
+        print("note: " + n)
     for c in report["set"]:
         print("set %-8s %s: %s -- %s" % (c["verdict"], c["name"], c["value"], c["message"]))
     print("verdict: %s" % report["verdict"].upper())

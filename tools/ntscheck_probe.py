@@ -12,9 +12,9 @@
 # then NTS-KE (a second connection), then the NTP queries. Servers are measured one
 # after another, never in parallel: the pure-Python crypto of one server's exchange
 # would otherwise count as network delay of another's.
+# Under MicroPython (tools/ntscheck_port.py) the TLS probe is skipped; the rest is the same.
 import asyncio
 import socket
-import ssl
 import time
 
 from nts import ke, selection, timescale
@@ -26,6 +26,7 @@ from nts.keclient import key_exchange
 from nts.plainntp import PlainAssociation
 from nts.timescale import NS_PER_S
 from nts.tls import trust, x509
+from ntscheck_port import MICROPYTHON, TLS_SKIPPED, elapsed_s, monotonic, start
 
 # Seconds to wait for an NTP reply (the engine's query_timeout).
 NTP_WAIT = 2.0
@@ -49,35 +50,85 @@ def _now_ntp():
 
 def resolve(host, port):
     """{"addresses": ["A 192.0.2.1", "AAAA 2001:db8::1"], "ms"} or {"error"}."""
-    t0 = time.perf_counter()
+    t0 = start()
     try:
         infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
     except (OSError, UnicodeError) as e:
         return {"error": "cannot resolve %s: %s" % (host, e)}
     out = []
     for family, _, _, _, addr in infos:
-        item = "%s %s" % ("AAAA" if family == socket.AF_INET6 else "A", addr[0])
+        item = "%s %s" % ("AAAA" if family == socket.AF_INET6 else "A", _ip_text(addr))
         if item not in out:
             out.append(item)
-    return {"addresses": out, "ms": _ms(time.perf_counter() - t0)}
+    return {"addresses": out, "ms": _ms(elapsed_s(t0))}
+
+
+def _ip_text(addr):
+    if isinstance(addr, tuple):
+        return addr[0]
+    family, raw, _ = socket.sockaddr(addr)      # MicroPython: a struct sockaddr
+    return socket.inet_ntop(family, raw)
+
+
+def _addr_tuple(addr):
+    """(ip, port, ...) of a socket address (MicroPython: from its struct sockaddr)."""
+    if isinstance(addr, tuple):
+        return addr
+    family, raw, port = socket.sockaddr(addr)
+    return (socket.inet_ntop(family, raw), port)
+
+
+def _no_answer(host, port, timeout):
+    return {"stage": "tcp", "error": "connect to %s:%d: no answer within %.1f s: a "
+            "firewall drops it or the host is down" % (host, port, timeout)}
+
+
+def _refused(host, port):
+    return {"stage": "tcp", "error": "connect to %s:%d refused: nothing listens on "
+            "the port (or a firewall rejects it)" % (host, port)}
+
+
+def _tcp_only(host, port, timeout):
+    """MicroPython: the TCP connect time; the TLS probe is skipped (TLS_SKIPPED)."""
+    import errno
+    t0 = start()
+    sock = None
+    try:
+        ai = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
+        sock = socket.socket(ai[0], socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        sock.connect(ai[4])
+    except OSError as e:
+        code = e.args[0] if e.args else None
+        if code == errno.ECONNREFUSED:
+            return _refused(host, port)
+        if code in (errno.ETIMEDOUT, errno.EAGAIN, errno.EINPROGRESS):
+            return _no_answer(host, port, timeout)
+        return {"stage": "tcp", "error": "connect to %s:%d failed: %s" % (host, port, e)}
+    finally:
+        if sock is not None:
+            sock.close()
+    return {"connect_ms": _ms(elapsed_s(t0)), "skipped": TLS_SKIPPED}
 
 
 def tls_facts(host, port, name, timeout):
     """TCP connect time, then what the server's TLS offers to a client asking for ntske/1:
-    {"connect_ms", "version", "alpn", "cipher"}; {"error", "stage"} when it fails."""
-    t0 = time.perf_counter()
+    {"connect_ms", "version", "alpn", "cipher"}; {"error", "stage"} when it fails.
+    MicroPython: {"connect_ms", "skipped"}."""
+    if MICROPYTHON:
+        return _tcp_only(host, port, timeout)
+    import ssl
+    t0 = start()
     try:
         sock = socket.create_connection((host, port), timeout)
     except socket.timeout:
-        return {"stage": "tcp", "error": "connect to %s:%d: no answer within %.1f s: a "
-                "firewall drops it or the host is down" % (host, port, timeout)}
+        return _no_answer(host, port, timeout)
     except ConnectionRefusedError:
-        return {"stage": "tcp", "error": "connect to %s:%d refused: nothing listens on "
-                "the port (or a firewall rejects it)" % (host, port)}
+        return _refused(host, port)
     except OSError as e:
         return {"stage": "tcp", "error": "connect to %s:%d failed: %s"
                 % (host, port, e.strerror or e)}
-    out = {"connect_ms": _ms(time.perf_counter() - t0)}
+    out = {"connect_ms": _ms(elapsed_s(t0))}
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False          # the trust decision is mpnts's (below), not OpenSSL's
     ctx.verify_mode = ssl.CERT_NONE
@@ -200,12 +251,12 @@ async def query(assoc, host, port):
         return {"error": str(e), "request_bytes": None}
     data, req = assoc.make_request(_now_ntp())
     req.t1 = _now_ntp()     # after building: the AEAD work is not network delay
-    out = {"request_bytes": len(data), "address": ep.addr}
-    deadline = time.monotonic() + NTP_WAIT
+    out = {"request_bytes": len(data), "address": _addr_tuple(ep.addr)}
+    deadline = monotonic() + NTP_WAIT
     try:
         ep.send(data)
         while True:
-            left = deadline - time.monotonic()
+            left = deadline - monotonic()
             if left <= 0:
                 raise asyncio.TimeoutError()
             reply = await ep.recv(left)
@@ -221,7 +272,7 @@ async def query(assoc, host, port):
                 continue
             out.pop("rejected", None)
             out["reply_bytes"] = len(reply)
-            out["mono"] = time.monotonic()
+            out["mono"] = monotonic()
             return out
     except asyncio.TimeoutError:
         out["timeout"] = True
@@ -243,7 +294,7 @@ def sample_facts(s):
 def root_distance(samples, mono_times):
     """(offset s, root distance s) of the clock-filtered samples, as nts.selection has
     them for the agreement check, or None."""
-    now = time.monotonic()
+    now = monotonic()
     sel = [selection.sample_from(s, t) for s, t in zip(samples, mono_times)]
     c = selection.candidate("x", sel, now)
     return None if c is None else (c.offset, c.rootdist)

@@ -7,7 +7,8 @@
 #   {"servers": [{"Instance": "ptb1", "ServerURL": "ptbtime1.ptb.de", ...}, ...],
 #    "groups": {"legal": {"MinServers": 2, "Clients": ["ptb1", "ptb2"], ...}},
 #    "clock": {"StepThreshold": 0.128, "TimeAdjustmentReportingThreshold": 5,
-#              "TimeSource": ["NTP", "Heartbeat"]}}
+#              "TimeSource": ["NTP", "Heartbeat"], "TimeOffset": "+01:00",
+#              "TimeZone": "Europe/Berlin"}}
 #
 # Everything is validated up front into a new object: an invalid value raises
 # ConfigError naming the field (e.g. `servers[2].ServerPort`) and nothing is applied.
@@ -69,6 +70,10 @@ CLOCK_FIELDS = (
     # OCPP ClockCtrlr TimeSource, in order of preference. (*) Default NTP only: a CSMS's
     # Heartbeat/BootNotification time is used only where the operator lists it.
     ("TimeSource", "list", ["NTP"], 1, 6),
+    # Local time for people (OCMF meter values, displays), never for the clock, which
+    # stays UTC: an RFC 3339 offset and an IANA zone name ("" = none). nts.localtime.
+    ("TimeOffset", "str", "+00:00", 6, 6),
+    ("TimeZone", "str", "", 0, 64),
 )
 # ClockCtrlr TimeSource values (OCPP 2.0.1 TimeSourceEnumType) this firmware implements
 # (nts.ocpp.csmstime: Heartbeat, NTP, RealTimeClock), and the ones it has no receiver
@@ -319,6 +324,9 @@ class Config:
             if src not in TIME_SOURCES:
                 raise ConfigError("clock.TimeSource", "unknown time source %s (known: %s)"
                                   % (src, ", ".join(TIME_SOURCES)))
+        if clock["TimeOffset"] != "+00:00" or clock["TimeZone"]:
+            from nts.localtime import check     # only a board that sets them loads it
+            check(clock)
         config = Config(servers, groups, clock)
         config.warnings = _duplicate_warnings(servers, groups)
         return config

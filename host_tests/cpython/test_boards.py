@@ -15,18 +15,34 @@ import build_mpy  # noqa: E402
 import deploy  # noqa: E402
 
 
-def frozen_entries(manifest):
+class _Options:
+    """tools/manifestfile.py's IncludeOptions: include() keywords over defaults()."""
+
+    def __init__(self, **kw):
+        self._kw = kw
+        self._defaults = {}
+
+    def defaults(self, **kw):
+        self._defaults = kw
+
+    def __getattr__(self, name):
+        return self._kw.get(name, self._defaults.get(name))
+
+
+def frozen_entries(manifest, source=None):
     """Evaluate a manifest with stand-ins for MicroPython's manifest functions; returns
     (source file, path inside the frozen filesystem) pairs, as tools/manifestfile.py
-    records them (package files under the package name, modules by their own name)."""
+    records them (package files under the package name, modules by their own name).
+    Like that tool, a manifest runs in its own folder with include()'s keywords as
+    `options`. source: the manifest's text instead of the file's."""
     frozen = []
 
-    def run(path):
+    def run(path, text=None, **options):
         base = os.path.dirname(path)
 
-        def include(p):
+        def include(p, **kw):
             if not p.startswith("$(PORT_DIR)"):
-                run(os.path.normpath(os.path.join(base, p)))
+                run(os.path.normpath(os.path.join(base, p)), **kw)
 
         def package(name, files=None, base_path=".", opt=None):
             top = os.path.normpath(os.path.join(base, base_path))
@@ -46,11 +62,18 @@ def frozen_entries(manifest):
             frozen.append((os.path.normpath(os.path.join(base, base_path, name)), name))
 
         env = {"include": include, "package": package, "module": module,
-               "metadata": lambda **kw: None}
-        with open(path) as f:
-            exec(compile(f.read(), path, "exec"), env)
+               "metadata": lambda **kw: None, "options": _Options(**options)}
+        if text is None:
+            with open(path) as f:
+                text = f.read()
+        cwd = os.getcwd()
+        os.chdir(base)
+        try:
+            exec(compile(text, path, "exec"), env)
+        finally:
+            os.chdir(cwd)
 
-    run(manifest)
+    run(os.path.abspath(manifest), source)
     return frozen
 
 
@@ -208,3 +231,48 @@ def test_bundle_stamps_build_time(tmp_path):
                           "from nts.buildtime import BUILD_TIME; print(BUILD_TIME)" % str(tmp_path)],
                          capture_output=True, text=True, check=True).stdout
     assert BUILD_TIME <= int(out) <= time.time()
+
+
+def _nts_sources():
+    top = os.path.join(ROOT, "firmware")
+    out = []
+    for d, dirs, files in os.walk(os.path.join(top, "nts")):
+        dirs[:] = [x for x in dirs if x != "__pycache__"]
+        out += [os.path.relpath(os.path.join(d, f), top).replace(os.sep, "/")
+                for f in files if f.endswith(".py")]
+    return sorted(out)
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_ocpp_layer_is_an_option_of_the_manifest(board):
+    """Every board freezes all of nts once (the OCPP layer by default); the same board
+    manifest with include(..., ocpp=False) freezes the core without nts/ocpp."""
+    path = os.path.join(ROOT, "boards", board, "manifest.py")
+    paths = [p for _, p in frozen_entries(path) if p.startswith("nts/")]
+    assert sorted(paths) == _nts_sources()
+    with open(path) as f:
+        text = f.read()
+    assert 'include("../mpnts_manifest.py")' in text
+    lean = text.replace('include("../mpnts_manifest.py")',
+                        'include("../mpnts_manifest.py", ocpp=False)')
+    paths = [p for _, p in frozen_entries(path, lean) if p.startswith("nts/")]
+    assert paths and not any(p.startswith("nts/ocpp/") for p in paths)
+    assert sorted(paths) == [p for p in _nts_sources() if not p.startswith("nts/ocpp/")]
+
+
+def test_core_runs_without_the_ocpp_layer(tmp_path):
+    """The run that leaves the OCPP layer out: an .mpy bundle without nts/ocpp runs the
+    engine's and the configuration's portable tests under the MicroPython unix port."""
+    import shutil
+    out = tmp_path / "bundle"
+    build_mpy.compile_all(str(out), arch="x64")
+    shutil.rmtree(str(out / "nts" / "ocpp"))
+    mp = os.path.join(os.path.dirname(sys.executable), "micropython")
+    for module in ("test_engine", "test_config", "test_statusview"):
+        p = subprocess.run([mp, "-m", "host_tests.mprun", module], cwd=ROOT,
+                           env=dict(os.environ, NTS_FIRMWARE_PATH=str(out), NTS_VIPER="0"),
+                           capture_output=True, text=True, timeout=300)
+        last = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
+        assert p.returncode == 0 and last.startswith("RESULT ") and \
+            last.split()[2] == "0", (module, p.stdout[-2000:], p.stderr[-2000:])
+        assert int(last.split()[1]) > 0, (module, last)

@@ -36,6 +36,12 @@ def test_package_files_are_current():
     core = dict(gen_packages.packages()["package.json"]["urls"])
     assert "nts/engine.py" in core and "rtc/base.py" in core and "rtc/esp32.py" not in core
     assert "micropython.py" not in core     # the CPython stand-in never goes to a board
+    # The OCPP layer is an optional part: not in the core, all of it in package-ocpp.json.
+    ocpp = dict(gen_packages.packages()["package-ocpp.json"]["urls"])
+    assert not any(k.startswith("nts/ocpp/") for k in core)
+    want = sorted("nts/ocpp/" + f for f in os.listdir(os.path.join(ROOT, "firmware", "nts", "ocpp"))
+                  if f.endswith(".py"))
+    assert sorted(ocpp) == want
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -86,25 +92,35 @@ def test_mip_install_over_http_into_a_pty_repl(http_root, pty_repl, tmp_path):
     base = "http://127.0.0.1:%d" % http_root.server_address[1]
     lib = str(tmp_path / "lib")
     transcript = []
-    for pkg in ("package.json", "package-rtc-unix.json"):
+    for pkg in ("package.json", "package-rtc-unix.json", "package-ocpp.json"):
         args = ["mip", "install", "--target", lib, "%s/%s" % (base, pkg)]
         rc, out = mpremote(pty_repl, *args)
         transcript.append("$ mpremote connect PTY resume %s\n%s" % (" ".join(args), out))
         assert rc == 0, out
-    core = gen_packages.packages()["package.json"]["urls"]
-    for dest, src in core:
+    pkgs = gen_packages.packages()
+    for dest, src in pkgs["package.json"]["urls"] + pkgs["package-ocpp.json"]["urls"]:
         with open(os.path.join(lib, dest), "rb") as a, open(os.path.join(ROOT, src), "rb") as b:
             assert a.read() == b.read(), dest
     code = ("import sys; sys.path.insert(0, %r)\n"
             "import nts, nts.engine, nts.keclient, rtc.unix\n"
             "from nts.selftest import run\n"
-            "print('imported', nts.engine.__file__, len(run()), 'self-tests ok')" % lib)
+            "print('imported', nts.engine.__file__, len(run()), 'self-tests ok')\n"
+            "from nts.ocpp import settings, v201\n"
+            "print('nts.ocpp:', len(settings.table()), 'settings')" % lib)
     rc, out = mpremote(pty_repl, "exec", code)
     transcript.append("$ mpremote connect PTY resume exec <import nts, nts.engine, "
-                      "rtc.unix; nts.selftest.run()>\n%s" % out)
+                      "rtc.unix; nts.selftest.run(); import nts.ocpp.settings, "
+                      "nts.ocpp.v201>\n%s" % out)
     assert rc == 0 and "imported %s/nts/engine.py" % lib in out and "self-tests ok" in out, out
+    assert "nts.ocpp: %d settings" % len(settings_table()) in out, out
     assert "/package.json" in http_root.requests and "/firmware/nts/engine.py" in http_root.requests
     os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
     with open(os.path.join(ROOT, "build", "mip-transcript.txt"), "w") as f:
         f.write("\n".join(t.replace(str(tmp_path), "/tmp/T").replace(base, "http://127.0.0.1:PORT")
                           for t in transcript))
+
+
+def settings_table():
+    sys.path.insert(0, os.path.join(ROOT, "firmware"))
+    from nts.ocpp import settings
+    return settings.table()

@@ -19,21 +19,23 @@ from host_tests.reference.server import ReferenceServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHECK = os.path.join(ROOT, "tools", "ntscheck.py")
+MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 IN_CI = os.environ.get("CI") == "true"
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import ntscheck_ocpp  # noqa: E402
+from nts.errors import ConfigError  # noqa: E402
 import ntscheck_verdicts as V  # noqa: E402
 
 
-def run(args, timeout=120):
-    p = subprocess.run([sys.executable, CHECK] + args, capture_output=True, text=True,
+def run(args, timeout=120, interpreter=sys.executable):
+    p = subprocess.run([interpreter, CHECK] + args, capture_output=True, text=True,
                        timeout=timeout)
     return p.returncode, p.stdout, p.stderr
 
 
-def run_json(args):
-    rc, out, err = run(args + ["--json"])
+def run_json(args, interpreter=sys.executable):
+    rc, out, err = run(args + ["--json"], interpreter=interpreter)
     lines = out.strip().splitlines()
     assert len(lines) == 1, (out, err)
     return rc, json.loads(lines[0])
@@ -233,6 +235,43 @@ def test_usage_errors_exit_3(pki, args):
     assert rc == 3 and "ntscheck" in err, (out, err)
 
 
+def test_runs_under_micropython_for_what_the_port_can_do(pki, faulty, tmp_path):
+    """`micropython tools/ntscheck.py`: DNS by getaddrinfo, TCP connect, NTS-KE with
+    mpnts's TLS 1.3 and trust rules, the chain, NTS and plain NTP, verdicts and the OCPP
+    payloads, as under CPython; the TLS version/ALPN probe is skipped with a note."""
+    if not os.path.exists(MICROPYTHON):
+        pytest.skip("no MicroPython unix port in the venv")
+    good, _ = pki
+    a, b = faulty["a"], faulty["b"]
+    args = ["--ca", good.root_pem_path, "--server", addr(a.ke_port), "--server",
+            addr(b.ke_port), "--server", addr(free_port()), "--min-servers", "2"]
+    rc, rep = run_json(args, interpreter=MICROPYTHON)
+    assert rc == 2, rep
+    by = [checks(s) for s in rep["servers"]]
+    for c in by[:2]:
+        assert c["nts_ke"]["verdict"] == "ok" and c["cookies"]["value"] == 8
+        assert c["tls"]["verdict"] == "ok" and "skipped under MicroPython" in c["tls"]["message"]
+        assert c["dns"]["value"] == ["A 127.0.0.1"] and c["offset"]["verdict"] == "ok"
+        u = c["ntp_udp"]["value"]
+        assert u["request_bytes"] > 48 and u["reply_bytes"] > 48     # NTS, not plain NTP
+    assert by[2]["tcp_connect"]["verdict"] == "critical" and "refused" in by[2]["tcp_connect"]["message"]
+    sets = dict((c["name"], c) for c in rep["set"])
+    assert sets["agreement"]["verdict"] == "ok" and sets["agreement"]["value"] == 2
+    # The same OCPP configuration as CPython prints, and the 1.6 keys read back there.
+    rc_c, rep_c = run_json(args)
+    assert rc_c == 2 and rep["ocpp"] == rep_c["ocpp"]
+    keys = tmp_path / "keys16.txt"
+    keys.write_text("\n".join('%s="%s"' % (kv["key"], kv["value"])
+                              for kv in rep["ocpp"]["ocpp16_change_configuration"]))
+    rc, rep16 = run_json(["--ca", good.root_pem_path, "--ocpp16", str(keys)],
+                         interpreter=MICROPYTHON)
+    assert rc == 0 and rep16["ocpp"] == rep["ocpp"], rep16
+    rc, out, err = run(args, interpreter=MICROPYTHON)
+    assert rc == 2 and "note: TLS probe skipped under MicroPython" in out, out + err
+    rc, out, err = run(["--ca", good.root_pem_path, "--bogus"], interpreter=MICROPYTHON)
+    assert rc == 3 and "ntscheck" in err
+
+
 # --- pure parts ---------------------------------------------------------------------------
 
 def test_thresholds():
@@ -244,9 +283,24 @@ def test_thresholds():
 
 
 def test_ocpp16_list_rules(tmp_path):
-    assert ntscheck_ocpp.expand_list("1,,3", 4, "k") == ["1", "1", "3", "3"]
-    with pytest.raises(Exception):
-        ntscheck_ocpp.expand_list("1,2,3", 2, "k")
+    """The key file is read by the charger's own 1.6 handler code (nts.ocpp.v16): the
+    paper's list rules, its string conversion and nts.config's validation."""
+    def targets16(keys):
+        return ntscheck_ocpp.servers_from_keys16(keys, "legal")
+    four = {"ntp.legal.servers": "a.example,b.example,c.example,d.example"}
+    t, ms, ca = targets16(dict(four, **{"ntske.legal.ports": "4461,,4463"}))
+    assert [x["port"] for x in t] == [4461, 4461, 4463, 4463] and ms == 1 and ca is None
+    for bad in ({"ntske.legal.ports": "1,2,3,4,5"}, {"ntske.legal.ports": "70000"},
+                {"ntp.legal.minServers": "5"}, {"ntp.legal.mode": "NTPv4"},
+                {"ntp.enabled": "false"}):
+        with pytest.raises(ConfigError):
+            targets16(dict(four, **bad))
+    with pytest.raises(ConfigError):
+        targets16({"ntske.legal.ports": "4460"})            # no servers
+    # Not NTS keys (a charger's whole GetConfiguration) are left to its stack; the fixed
+    # ntp.enabled=true that ntscheck itself prints reads back.
+    t, _, _ = targets16(dict(four, HeartbeatInterval="60", **{"ntp.enabled": "true"}))
+    assert len(t) == 4
     f = tmp_path / "conf.json"
     f.write_text(json.dumps({"configurationKey": [
         {"key": "ntp.legal.servers", "value": "ptbtime1.ptb.de, ptbtime2.ptb.de, ptbtime3.ptb.de"},
@@ -256,6 +310,29 @@ def test_ocpp16_list_rules(tmp_path):
     targets, ms, ca = ntscheck_ocpp.servers_from_keys16(ntscheck_ocpp.read_keys16(str(f)), "legal")
     assert [t["host"] for t in targets] == ["ptbtime1.ptb.de", "ptbtime2.ptb.de", "ptbtime3.ptb.de"]
     assert [t["port"] for t in targets] == [4460] * 3 and ms == 2 and ca == "legalTimeCA"
+
+
+def test_ocpp201_input_through_the_settings_table(tmp_path):
+    def sv(*items):
+        f = tmp_path / "sv.json"
+        f.write_text(json.dumps({"setVariableData": [
+            {"component": dict({"name": c}, **({"instance": i} if i else {})),
+             "variable": {"name": v}, "attributeValue": val} for c, i, v, val in items]}))
+        return ntscheck_ocpp.servers_from_setvariables(str(f), "legal")
+    S, G = "NTPClientController", "NTPClientGroupController"
+    # Order does not matter (a server's ServerURL may come last); other components are
+    # the charger's; Clients default to every server.
+    t, ms, ca = sv((S, "x", "NTSKEServerPort", "4470"), (S, "x", "ServerURL", "x.example"),
+                   (S, "y", "ServerURL", "y.example"), (S, "y", "NTSKEServerURL", "ke.y.example"),
+                   ("OCPPCommCtrlr", None, "HeartbeatInterval", "60"), (G, "legal", "MinServers", "2"))
+    assert [(x["instance"], x["host"], x["port"]) for x in t] == [
+        ("x", "x.example", 4470), ("y", "ke.y.example", 4460)] and ms == 2
+    for bad in [((S, "x", "ServerURL", "x.example"), (S, "x", "Colour", "red")),
+                ((S, "x", "ServerURL", "x.example"), (S, "x", "ServerPort", "0")),
+                ((S, "x", "ServerURL", "x.example"), (G, "legal", "MinServers", "2")),
+                ((S, "x", "ServerURL", "x.example"), (S, "x", "SignedResponses", "true"))]:
+        with pytest.raises(ConfigError):
+            sv(*bad)
 
 
 def test_payloads_validate_against_official_schemas():

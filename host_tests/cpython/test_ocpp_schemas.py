@@ -15,6 +15,7 @@ import ocpp_schemas  # noqa: E402
 from nts.ocpp import certificates, events, v16, v201  # noqa: E402
 
 import test_ocpp_certs  # noqa: E402
+import test_ocpp_clockctrlr  # noqa: E402
 import test_ocpp_engine  # noqa: E402
 import test_ocpp_events  # noqa: E402
 import test_ocpp_report  # noqa: E402
@@ -129,7 +130,7 @@ def checked(monkeypatch):
 
 
 CASES = [(m, n) for m in (test_ocpp_v16, test_ocpp_v201, test_ocpp_report, test_ocpp_engine,
-                          test_ocpp_events, test_ocpp_certs)
+                          test_ocpp_events, test_ocpp_certs, test_ocpp_clockctrlr)
          for n in sorted(dir(m)) if n.startswith("test_")]
 
 

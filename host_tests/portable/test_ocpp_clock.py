@@ -1,6 +1,7 @@
 # A CSMS's currentTime (Heartbeat / BootNotification) as one observation with half the
 # round trip: used only as TimeSource allows, never over a valid legal-group NTS result;
-# and the legal-time status with its OCMF flag.
+# and the legal-time status with its OCMF flag; the OCMF time in local time (TimeOffset).
+from nts.config import Config
 from nts.ocpp import csmstime, legaltime
 from nts.ocpp.rfc3339 import format_ns
 from test_engine import SEC, FakeServer, _run, _setup
@@ -73,3 +74,18 @@ def test_legal_time_status_and_ocmf_flag():
         counter.error(clock.now_ns(), "no reply")
     ok, reason, flag = legaltime.status(eng)
     assert not ok and "MaxErrors" in reason and flag == "R"
+
+
+def test_ocmf_time_is_local_with_the_status_flag():
+    eng, clock, _ = _engine(["NTP"])
+    assert _run(eng.sync_once()).ok
+    now = clock.now_ns()
+    utc = format_ns(now)
+    tm = legaltime.ocmf_time(eng)
+    assert tm.endswith("+0000 S") and tm[:19] == utc[:19] and tm[19] == ","
+    cfg = eng.config.to_dict()
+    cfg["clock"]["TimeOffset"] = "+02:00"
+    tm = legaltime.ocmf_time(eng, now, Config.from_dict(cfg))
+    assert tm == format_ns(now, 7200)[:19] + "," + utc[20:23] + "+0200 S"
+    clock.advance(3601 * SEC)
+    assert legaltime.ocmf_time(eng).endswith(" R")

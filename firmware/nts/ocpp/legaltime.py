@@ -12,6 +12,9 @@
 # between readings stay accurate, the absolute time may have drifted); I = informative:
 # the clock is trusted (kept by the RTC or restored) but has had no legal sync since
 # boot; U = unknown: the clock is not trusted.
+#
+# OCMF "TM" value: the local time (ClockCtrlr TimeOffset, nts.localtime) with
+# milliseconds, its offset and the flag: "2026-12-03T08:30:00,000+0100 S".
 from nts.timescale import NS_PER_S
 
 
@@ -37,3 +40,14 @@ def status(engine, now_ns=None):
             age, max_interval), fallback
     return True, "synced %d s ago by at least %d agreeing NTS sources" % (
         age, cfg.MinServers), "S"
+
+
+def ocmf_time(engine, now_ns=None, config=None):
+    """The OCMF "TM" value for now (or now_ns): local time in the TimeOffset of `config`
+    (default: the engine's; a Station's config is newer until the next round)."""
+    from nts.localtime import offset_s
+    from nts.ocpp.rfc3339 import format_ns
+    now = engine.clock.now_ns() if now_ns is None else now_ns
+    text = format_ns(now, offset_s((config or engine.config).clock["TimeOffset"]))
+    return "%s,%s%s %s" % (text[:19], text[20:23], text[23:].replace(":", ""),
+                           status(engine, now)[2])

@@ -17,11 +17,16 @@ from nts.timescale import NS_PER_S
 from rtc.civil import from_unix, to_unix
 
 
-def format_ns(ns):
-    """`YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds) for unix nanoseconds."""
+def format_ns(ns, offset_s=None):
+    """`YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds) for unix nanoseconds; with
+    offset_s (seconds east of UTC, nts.localtime), the local time `...mmm+hh:mm`."""
     secs, rest = divmod(ns, NS_PER_S)
-    y, mo, d, h, mi, s, _ = from_unix(secs)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (y, mo, d, h, mi, s, rest // 1000000)
+    y, mo, d, h, mi, s, _ = from_unix(secs + (offset_s or 0))
+    text = "%04d-%02d-%02dT%02d:%02d:%02d.%03d" % (y, mo, d, h, mi, s, rest // 1000000)
+    if offset_s is None:
+        return text + "Z"
+    m = abs(offset_s) // 60
+    return text + "%s%02d:%02d" % ("-" if offset_s < 0 else "+", m // 60, m % 60)
 
 
 def _digits(s, i, n):

@@ -22,6 +22,15 @@
 # are mpnts's; `ntp.enabled` and `ntp.reboot.allowJumps` are read-only true (mpnts always
 # syncs, and steps after a reboot when MinServers agree); SignedResponses is read-only
 # until signed responses are implemented (issue 12: no setting accepted and ignored).
+# ClockCtrlr: TimeOffset and TimeZone are local time for people (nts.localtime; 1.6
+# `ntp.timeOffset`, `ntp.timeZone` (*)); DateTime, NtpSource and NtpServerUri are
+# read-only views (CLOCK_VIEWS), not settings: DateTime is the clock's UTC time;
+# NtpSource is "manual" (servers come from NTPClientController, never from DHCP: NTS
+# needs names it can check certificates against); NtpServerUri[<n>] (variable instance
+# = priority digit, 1 = first) is the n-th server in the engine's order (Priority, then
+# configured order) as a URI (*): nts://<NTS-KE host>[:port] for NTSv4,
+# ntp://<host>[:port] for NTPv4, ntp+tls://<host>[:port] for NTPv4TLS. A server is
+# changed through its NTPClientController, which says what a URI cannot (RootCAs...).
 # No setting needs a reboot: the engine takes a new configuration at a round boundary.
 from nts import aead
 from nts import config as cfgmod
@@ -65,16 +74,22 @@ CLOCK_KEYS = (
     ("ntp.timeSource", "TimeSource"),
     ("ntp.stepThreshold", "StepThreshold"),
     ("ntp.timeAdjustmentReportingThreshold", "TimeAdjustmentReportingThreshold"),
+    ("ntp.timeOffset", "TimeOffset"),
+    ("ntp.timeZone", "TimeZone"),
 )
+# ClockCtrlr views (module comment): (variable, OCPP dataType), as field-like tuples.
+CLOCK_VIEWS = (("DateTime", "dateTime"), ("NtpSource", "OptionList"),
+               ("NtpServerUri", "string"))
+MAX_URI_RANK = 9
 ALL_SERVERS_KEYS = (("ntp.reboot.noCertTimeCheck", "NoCertTimeCheckAfterReboot"),)
 FIXED_KEYS = (("ntp.enabled", "true"), ("ntp.reboot.allowJumps", "true"))
-READ_ONLY = ("SignedResponses",)
+READ_ONLY = ("SignedResponses", "DateTime", "NtpSource", "NtpServerUri")
 
 UNITS = {"DelayAsymmetry": "ms", "DelayVarAsymmetry": "ms", "MinInterval": "s",
          "MaxInterval": "s", "Preflight": "s", "MinRefresh": "s", "MaxRefresh": "s",
          "MaxDeviation": "s", "StepThreshold": "s", "TimeAdjustmentReportingThreshold": "s"}
 OPTIONS = {"Mode": ",".join(cfgmod.MODES), "AEADAlgorithm": ",".join(sorted(aead.NAMES)),
-           "TimeSource": ",".join(cfgmod.TIME_SOURCES)}
+           "TimeSource": ",".join(cfgmod.TIME_SOURCES), "NtpSource": "manual"}
 _DATA_TYPES = {"int": "integer", "num": "decimal", "bool": "boolean", "str": "string",
                "host": "string"}
 
@@ -110,12 +125,19 @@ def spec(component, variable):
     if component == GROUP:
         return _spec(cfgmod.GROUP_FIELDS, variable)
     if component == CLOCK:
+        for v, _ in CLOCK_VIEWS:
+            if v == variable:
+                return (v, "view", None, None, None)
         return _spec(cfgmod.CLOCK_FIELDS, variable)
     raise UnknownSetting("unknown component %s" % component, True)
 
 
 def data_type(component, variable):
     kind = spec(component, variable)[1]
+    if kind == "view":
+        for v, t in CLOCK_VIEWS:
+            if v == variable:
+                return t
     if kind == "list":
         return "MemberList" if variable == "Clients" else "SequenceList"
     if variable in OPTIONS:
@@ -129,8 +151,17 @@ def mutability(variable):
 
 def variables(component):
     fields = {SERVER: cfgmod.SERVER_FIELDS, GROUP: cfgmod.GROUP_FIELDS,
-              CLOCK: cfgmod.CLOCK_FIELDS}[component]
+              CLOCK: CLOCK_VIEWS + cfgmod.CLOCK_FIELDS}[component]
     return [f[0] for f in fields if f[0] != "Instance"]
+
+
+def has_instances(component, variable):
+    """Whether a variable has variable instances (ClockCtrlr NtpServerUri[<n>])."""
+    return component == CLOCK and variable == "NtpServerUri"
+
+
+def persistent(variable):
+    return variable != "DateTime"
 
 
 # --- the configuration's dict form, read and written by 2.x variable (1.6: nts.ocpp.v16) ---
@@ -142,9 +173,13 @@ def server_dict(d, instance):
     return None
 
 
-def get_variable(d, component, instance, variable):
-    """A 2.x variable's OCPP string from a full config dict (Config.to_dict())."""
+def get_variable(d, component, instance, variable, var_instance=None, now_ns=None):
+    """A 2.x variable's OCPP string from a full config dict (Config.to_dict()).
+    var_instance: the variable's instance (NtpServerUri); now_ns: the clock (DateTime)."""
     kind = spec(component, variable)[1]
+    if kind == "view":      # imported here: only a read of a view needs the code
+        from nts.ocpp.clockviews import value
+        return value(d, variable, var_instance, now_ns)
     if component == SERVER:
         s = server_dict(d, instance)
         if s is None:
@@ -206,12 +241,20 @@ def table():
     """One row per 2.x variable (plus the 1.6-only keys): the documentation's table.
     Keys: component, variable, key16 (1.6 key, "<group>" for the group name, or ""),
     dataType, unit, minLimit, maxLimit, valuesList, default, mutability, persistent,
-    reboot."""
+    reboot, instances (the variable instances, e.g. "1..9", or "")."""
     rows = []
     for component, scope_keys in ((SERVER, SERVER_KEYS + ALL_SERVERS_KEYS),
                                   (GROUP, GROUP_KEYS), (CLOCK, CLOCK_KEYS)):
         for var in variables(component):
             name, kind, default, lo, hi = spec(component, var)
+            if kind == "view":
+                rows.append({"component": component, "variable": var, "key16": "",
+                             "dataType": data_type(component, var), "unit": "",
+                             "minLimit": None, "maxLimit": None,
+                             "valuesList": OPTIONS.get(var, ""),
+                             "default": "", "mutability": "ReadOnly",
+                             "persistent": persistent(var), "reboot": False})
+                continue
             k = _keys_of(var, scope_keys)
             rows.append({"component": component, "variable": var,
                          "key16": (k[0].replace("%s", "<group>") if k else ""),
@@ -221,9 +264,12 @@ def table():
                          "valuesList": OPTIONS.get(var, ""),
                          "default": "" if default is None else text(kind, default),
                          "mutability": mutability(var), "persistent": True, "reboot": False})
+    for r in rows:
+        r["instances"] = "1..%d" % MAX_URI_RANK if has_instances(r["component"],
+                                                                  r["variable"]) else ""
     for k, v in FIXED_KEYS:
         rows.append({"component": "", "variable": "", "key16": k, "dataType": "boolean",
                      "unit": "", "minLimit": None, "maxLimit": None, "valuesList": "",
                      "default": v, "mutability": "ReadOnly", "persistent": True,
-                     "reboot": False})
+                     "reboot": False, "instances": ""})
     return rows

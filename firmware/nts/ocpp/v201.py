@@ -9,6 +9,7 @@
 # when the whole is invalid, each change is tried alone, in request order, so the valid
 # ones are Accepted and each invalid one Rejected with its reason. Only the Actual
 # attribute exists (others: NotSupportedAttributeType); no change needs a reboot.
+# Variable instances exist only for ClockCtrlr NtpServerUri (instance = priority digit).
 from nts.errors import ConfigError
 from nts.ocpp import settings
 
@@ -33,9 +34,13 @@ def _unknown(comp, var):
     """The status for a component/variable not served, else None."""
     if comp.get("name") not in _COMPONENTS or "evse" in comp:
         return "UnknownComponent"
-    if "instance" in var:
+    if "instance" in var and not settings.has_instances(comp["name"], var.get("name")):
         return "UnknownVariable"
     return None
+
+
+def _now(station):
+    return station.now_ns() if station.now_ns is not None else None
 
 
 def _result(item, status, info=None, value=None):
@@ -53,6 +58,7 @@ def _result(item, status, info=None, value=None):
 def get_variables(station, req):
     """GetVariablesRequest -> GetVariablesResponse."""
     d = station.working_copy()
+    now = _now(station)
     out = []
     for item in req["getVariableData"]:
         cname, inst, vname, comp, var = _names(item)
@@ -63,7 +69,8 @@ def get_variables(station, req):
             out.append(_result(item, status))
             continue
         try:
-            out.append(_result(item, "Accepted", value=settings.get_variable(d, cname, inst, vname)))
+            out.append(_result(item, "Accepted", value=settings.get_variable(
+                d, cname, inst, vname, var.get("instance"), now)))
         except settings.UnknownSetting as e:
             out.append(_result(item, "UnknownComponent" if e.component else "UnknownVariable"))
     return {"getVariableResult": out}
@@ -156,9 +163,19 @@ def _instances(d):
     yield settings.CLOCK, None
 
 
-def _report_data(d, writable_only):
+def _rows(d, cname, now):
+    """(variable, variable instance) pairs a component reports."""
+    for var in settings.variables(cname):
+        if settings.has_instances(cname, var):
+            for n in range(min(len(d["servers"]), settings.MAX_URI_RANK)):
+                yield var, str(n + 1)
+        elif var != "DateTime" or now is not None:
+            yield var, None
+
+
+def _report_data(d, writable_only, now):
     for cname, inst in _instances(d):
-        for var in settings.variables(cname):
+        for var, vinst in _rows(d, cname, now):
             mut = settings.mutability(var)
             if writable_only and mut == "ReadOnly":
                 continue
@@ -170,25 +187,31 @@ def _report_data(d, writable_only):
             unit = settings.UNITS.get(var)
             if unit:
                 chars["unit"] = unit
-            if kind in ("int", "num"):
+            if kind in ("int", "num") and lo is not None:
                 chars["minLimit"] = lo
                 chars["maxLimit"] = hi
             elif kind in ("str", "host"):
                 chars["maxLimit"] = hi      # 2.0.1: for strings, the maximum length
             if var in settings.OPTIONS:
                 chars["valuesList"] = settings.OPTIONS[var]
-            yield {"component": comp, "variable": {"name": var},
+            variable = {"name": var}
+            if vinst is not None:
+                variable["instance"] = vinst
+            yield {"component": comp, "variable": variable,
                    "variableAttribute": [{"type": "Actual",
-                                          "value": settings.get_variable(d, cname, inst, var),
-                                          "mutability": mut, "persistent": True,
-                                          "constant": False}],
+                                          "value": settings.get_variable(d, cname, inst, var,
+                                                                         vinst, now),
+                                          "mutability": mut,
+                                          "persistent": settings.persistent(var),
+                                          "constant": var == "NtpSource"}],
                    "variableCharacteristics": chars}
 
 
 def report(station, request_id, report_base, generated_at, page=REPORT_PAGE):
     """The NotifyReportRequest payloads of a report, one at a time (a generator, so one
     page is in RAM at once). generated_at: an RFC 3339 string (nts.ocpp.rfc3339)."""
-    rows = _report_data(station.working_copy(), report_base == "ConfigurationInventory")
+    rows = _report_data(station.working_copy(), report_base == "ConfigurationInventory",
+                        _now(station))
     seq = 0
     batch = []
     for row in rows:
