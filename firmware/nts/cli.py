@@ -4,6 +4,8 @@ import json
 
 from nts.errors import ConfigError
 
+EXIT_INTERRUPTED = 130      # 128 + SIGINT, as shells report Ctrl-C
+
 
 def parse_options(argv, spec):
     """{name: value} from argv. spec maps "--name" to True (takes a value) or False (flag).

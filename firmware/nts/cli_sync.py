@@ -4,7 +4,10 @@
 # default 4460), one authenticated query each in parallel, selection, a table. It NEVER
 # sets the host clock: the clock is rtc.unix.UnixClock, which only keeps a software
 # offset. --state FILE persists the sessions so the next run needs no key exchange.
-# Exit status 0 when at least --min-servers (default 1) agreeing sources were found.
+# Exit status 0 when at least --min-servers (default 1) agreeing sources were found;
+# Ctrl-C: the sockets are closed, the state saved, status 130 (with --json still one
+# JSON object, with "interrupted": true).
+import asyncio
 import json
 
 from nts import cli, ke
@@ -65,30 +68,22 @@ def _setup(argv):
     return config, addrs, opts, store
 
 
-def _verdict(name, sel):
-    if sel is not None and name in sel.truechimers:
-        return "truechimer"
-    if sel is not None and name in sel.rejected:
-        return sel.rejected[name]
-    return ""
-
-
-def _rows(engine, addrs, sel, queried):
+def _rows(snap, addrs):
+    # From the engine's public status model (Engine.snapshot), in --server order.
+    group = snap["groups"]["legal"]
     rows = []
-    for p, (host, port) in zip(engine.peers, addrs):
-        good = p.name in queried
-        s = p.last
+    for s, (host, port) in zip(snap["servers"], addrs):
+        name = s["name"]
+        good = s["state"] == "ok"
         rows.append({
             "host": host, "port": port, "authenticated": good,
-            "offset_s": s.offset / 1e9 if good else None,
-            "delay_s": s.delay / 1e9 if good else None,
-            "stratum": s.stratum if good else None,
-            "aead": p.assoc.aead if p.assoc is not None else None,
-            "cookies": (len(p.assoc.cookies) if p.assoc is not None else 0)
-            + (len(engine._flash[p.name].cookies) if p.name in engine._flash else 0),
-            "key_exchanges": p.ke_count,
-            "error": None if good else (p.last_error or p.state),
-            "verdict": _verdict(p.name, sel)})
+            "offset_s": s["offset"] if good else None,
+            "delay_s": s["delay"] if good else None,
+            "stratum": s["stratum"] if good else None,
+            "aead": s["aead"], "cookies": s["cookies"], "key_exchanges": s["ke_count"],
+            "error": None if good else (s["last_error"] or s["state"]),
+            "verdict": "truechimer" if name in group["truechimers"]
+            else group["rejected"].get(name, "")})
     return rows
 
 
@@ -110,8 +105,33 @@ def _table(out):
         print("NO TIME: %s (min %d)" % (out["reason"], out["min_servers"]))
 
 
+async def _round(engine, box):
+    box.append(asyncio.current_task())
+    return await engine.sync_once()
+
+
+def _reap(box):
+    # MicroPython's asyncio.run lets Ctrl-C out without cancelling the round (CPython
+    # cancels it first): cancel it now so its sockets close in its finally blocks.
+    task = box[0] if box else None
+    if task is None or task.done():
+        return
+
+    async def cancel():
+        task.cancel()
+        try:
+            await task
+        except BaseException:   # CancelledError, or whatever the round ended with
+            pass
+    try:
+        asyncio.run(cancel())
+    except Exception:
+        pass
+
+
 def main(argv):
     as_json = "--json" in argv
+    interrupted = False
     try:
         config, addrs, opts, store = _setup(argv)
         timeout = _number(opts, "--timeout", "5", float)
@@ -124,24 +144,36 @@ def main(argv):
                         Transport(store, opts.get("--name"), timeout), state)
         engine.query_timeout = min(timeout, 2.0)
         engine.load_state()
-        import asyncio
         t0 = ticks_ms()
-        sel = asyncio.run(engine.sync_once())
+        box = []
+        try:
+            sel = asyncio.run(_round(engine, box))
+        except KeyboardInterrupt:
+            # Ctrl-C: close what is open, keep the state, still report (exit 130).
+            interrupted = True
+            sel = None
+            _reap(box)
         sync_ms = ticks_diff(ticks_ms(), t0)
-        queried = [p.name for p in engine.peers if p.state == "ok"]
-        rows = _rows(engine, addrs, sel, queried)
         engine.shutdown()
+        snap = engine.snapshot()
     except NTSError as e:
         return cli.report(False, {}, as_json, e)
-    names = dict((p.name, "%s:%d" % a) for p, a in zip(engine.peers, addrs))
-    out = {"ok": bool(sel.ok), "offset_s": sel.offset if sel.ok else None,
+    names = dict((s["name"], "%s:%d" % a) for s, a in zip(snap["servers"], addrs))
+    ok = bool(sel is not None and sel.ok)
+    out = {"ok": ok, "offset_s": sel.offset if ok else None,
            "min_servers": config.groups["legal"].MinServers,
-           "truechimers": [names[n] for n in sel.truechimers],
-           "reason": sel.reason, "sync_ms": sync_ms, "servers": rows}
-    if engine.store_error and state is not None and "no state file" not in engine.store_error:
-        out["state_error"] = engine.store_error
+           "truechimers": [names[n] for n in sel.truechimers] if sel is not None else [],
+           "reason": "interrupted" if interrupted else sel.reason, "sync_ms": sync_ms,
+           "servers": _rows(snap, addrs)}
+    if interrupted:
+        out["interrupted"] = True
+    err = snap["store_error"]
+    if err and state is not None and "no state file" not in err:
+        out["state_error"] = err
     if as_json:
         print(json.dumps(out))
     else:
         _table(out)
-    return 0 if sel.ok else 1
+    if interrupted:
+        return cli.EXIT_INTERRUPTED
+    return 0 if ok else 1

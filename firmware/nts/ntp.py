@@ -10,18 +10,21 @@
 # everything before it (empty plaintext).
 #
 # A response is accepted only if: version 4, mode 4; origin timestamp = our transmit
-# timestamp; a Unique Identifier equal to ours; the Authenticator present, last, and
-# decrypting with S2C over everything before it. New cookies are taken only from inside
-# the encrypted part. An NTS NAK (kiss code NTSN) cannot be authenticated (RFC 8915 5.7:
-# the server could not read our cookie), so it counts when UID and origin match, and
-# then carries nak=True. Any other Kiss-o'-Death (RATE, DENY, RSTR, ...) must be
+# timestamp (answer_header, shared with plain NTPv4); a Unique Identifier equal to ours;
+# the Authenticator present, last, and decrypting with S2C over everything before it.
+# New cookies are taken only from inside the encrypted part. An NTS NAK (kiss code NTSN)
+# cannot be authenticated (RFC 8915 5.7: the server could not read our cookie), so it
+# counts when UID and origin match, and then carries nak=True; anyone who saw the
+# request can send one, so it does not consume the request either: the authenticated
+# answer may still come. Any other Kiss-o'-Death (RATE, DENY, RSTR, ...) must be
 # authenticated like a normal response: an unauthenticated one is dropped (AuthError),
 # because honouring a forged DENY would let an on-path attacker silence us. At most one
-# response per request: a request is consumed by its first accepted response; packets
-# that fail verification do not consume it, so a forgery cannot block the genuine answer.
+# response per request: a request is consumed by its first authenticated response;
+# packets that fail verification do not consume it, so a forgery cannot block the
+# genuine answer. What a matched header means (sample, kiss, unsynchronized) is
+# nts.reply's.
 from micropython import const
 
-from nts import timescale
 from nts.errors import AuthError, NTPError, ParseError
 from nts.platform import random_bytes
 from nts.wire import Reader, Writer
@@ -50,8 +53,15 @@ COOKIE_TARGET = 8
 MAX_COOKIE_BYTES = 8 * 108
 
 KISS_NTS_NAK = b"NTSN"
-_LEAP_ALARM = const(3)
-_MAX_STRATUM = const(15)
+
+# The largest reply our request can provoke, for the receive buffer (nts.aio): a server
+# answers with a UID as long as ours, one cookie per Cookie and Placeholder field we sent
+# (RFC 8915 5.7: placeholders are as long as the cookie), inside the authenticator, plus
+# the AEAD's nonce and tag. Our cookie fields stay within MAX_COOKIE_BYTES (a cookie has
+# at most 256 bytes, ke.MAX_COOKIE, so even one field fits), so: header 48
+# + UID field 36 + cookie fields 864 + authenticator field 4 + 4 + 16 (nonce) + 16 (tag)
+# = 988 bytes. A bigger datagram is truncated to this and then fails authentication.
+MAX_REPLY = HEADER_LENGTH + 4 + UID_LENGTH + MAX_COOKIE_BYTES + 4 + 4 + 16 + _TAG
 
 
 def _pad4(n):
@@ -278,12 +288,9 @@ def build_request(aead, c2s, s2c, cookie, placeholders, t1, poll=0, uid=None, no
     return w.getvalue(), Request(aead, s2c, uid, xmit_ts, t1)
 
 
-def verify_response(req, data):
-    """The Response to req carried by datagram `data`, or a typed error.
-
-    ParseError: malformed. NTPError: not an answer to req (version, mode, origin, UID), or req
-    already answered. AuthError: authenticator missing, not last, or not verifying.
-    """
+def answer_header(req, data):
+    """(Header, extension fields) of datagram `data` if it is an NTPv4 server answer to
+    req (an unanswered request with `xmit_ts`), else NTPError (ParseError: malformed)."""
     if req.answered:
         raise NTPError("request already answered")
     header, fields = parse_packet(data)
@@ -291,6 +298,16 @@ def verify_response(req, data):
         raise NTPError("not an NTPv4 server response")
     if header.orig_ts != req.xmit_ts:
         raise NTPError("origin timestamp does not match our request")
+    return header, fields
+
+
+def verify_response(req, data):
+    """The Response to req carried by datagram `data`, or a typed error.
+
+    ParseError: malformed. NTPError: not an answer to req (version, mode, origin, UID), or req
+    already answered. AuthError: authenticator missing, not last, or not verifying.
+    """
+    header, fields = answer_header(req, data)
     uid = None
     for ftype, body, _ in fields:
         if ftype == EF_UNIQUE_ID:
@@ -300,8 +317,7 @@ def verify_response(req, data):
     if uid != req.uid:
         raise NTPError("Unique Identifier does not match our request")
     if header.kiss_code() == KISS_NTS_NAK:
-        req.answered = True
-        return Response(header, [], True)
+        return Response(header, [], True)     # does not consume req: see above
     if not fields or fields[-1][0] != EF_AUTHENTICATOR:
         raise AuthError("NTS authenticator missing or not last")
     for ftype, _, _ in fields[:-1]:
@@ -319,20 +335,6 @@ def verify_response(req, data):
             cookies.append(body)
     req.answered = True
     return Response(header, cookies)
-
-
-def check_sample(header, pivot):
-    """RFC 5905 8 sanity checks of an authenticated, non-KoD server header.
-
-    Returns (t2, t3) in ns since 1900, unfolded around pivot (our t1). NTPError when the
-    server is unsynchronized (leap alarm, stratum > 15) or a timestamp is zero.
-    """
-    if header.leap == _LEAP_ALARM or header.stratum > _MAX_STRATUM:
-        raise NTPError("server is not synchronized")
-    if header.recv_ts == 0 or header.xmit_ts == 0:
-        raise NTPError("zero receive or transmit timestamp")
-    return (timescale.from_ntp64(header.recv_ts, pivot),
-            timescale.from_ntp64(header.xmit_ts, pivot))
 
 
 def offset_delay(t1, t2, t3, t4, asymmetry=0):

@@ -87,7 +87,10 @@ def test_nak_needs_matching_uid_and_origin():
     raises(NTPError, ntp.verify_response, req,
            server_answer(data, S2C, stratum=0, kiss=b"NTSN", uid=b"y" * 32))
     resp = ntp.verify_response(req, server_answer(data, S2C, stratum=0, kiss=b"NTSN"))
-    assert resp.nak and resp.cookies == [] and req.answered
+    # Unauthenticated (RFC 8915 5.7): it does not consume the request, whose
+    # authenticated answer may still come.
+    assert resp.nak and resp.cookies == [] and not req.answered
+    assert not ntp.verify_response(req, server_answer(data, S2C)).nak and req.answered
 
 
 def test_other_kiss_codes_must_be_authenticated():
@@ -96,3 +99,25 @@ def test_other_kiss_codes_must_be_authenticated():
     raises(AuthError, ntp.verify_response, req, forged)
     resp = ntp.verify_response(req, server_answer(data, S2C, stratum=0, kiss=b"RATE"))
     assert resp.header.kiss_code() == b"RATE"
+
+
+def test_largest_reply_fits_the_receive_buffer():
+    # The biggest answer our request can provoke: one cookie back per Cookie and
+    # Placeholder field we sent, and those fields never exceed MAX_COOKIE_BYTES (104-byte
+    # cookies: 8 fields of 108 bytes = 864 exactly). nts.aio receives that much.
+    before = 0
+    cookie = b"K" * 104
+    n = ntp.placeholders_for(before, len(cookie))
+    assert n == 7
+    data, req = new_request(cookie=cookie, placeholders=n)
+    answer = server_answer(data, S2C, cookies=[b"c" * 104] * (n + 1))
+    assert len(answer) == ntp.MAX_REPLY == 988
+    assert len(ntp.verify_response(req, answer).cookies) == 8
+    for size in range(1, 257):          # every cookie size ke accepts (ke.MAX_COOKIE)
+        fields = ntp.placeholders_for(0, size) + 1
+        assert fields * max(16, (4 + size + 3) & ~3) <= ntp.MAX_COOKIE_BYTES
+    try:
+        from nts import aio
+    except ImportError:                 # no sockets on this port
+        return
+    assert aio.MAX_DATAGRAM == ntp.MAX_REPLY
