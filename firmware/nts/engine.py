@@ -184,7 +184,7 @@ class Engine:
         for name in st.sessions:
             p = self._by_name.get(name)
             s = st.sessions[name]
-            if p is not None and p.usable() and s.cookies:
+            if p is not None and p.usable and s.cookies:
                 p.restore(s, now)
                 n += 1
         return n
@@ -359,15 +359,11 @@ class Engine:
         now = self.mono()
         if p.next_action(now)[0] != DO_QUERY:
             return      # held, no session, unsupported: the peer's state says why
+        ep = None
         try:
             host, port = p.ntp_address()
             ep = self.transport.udp(host, port)
             p.ntp_addr = getattr(ep, "addr", None)      # resolved: see nts.sources
-        except NTSError as e:
-            self._emit(p.on_outcome(Outcome(ERROR, str(e)), now, self.clock.now_ns(),
-                                    self._poll_s))
-            return
-        try:
             if p.needs_preflight(now):
                 ep.send(_preflight_packet())
                 try:
@@ -378,10 +374,11 @@ class Engine:
             ep.send(data)
             p.sent(self._ntp_now(), self.mono())
             o = await wait_reply(ep, p.receive, self.query_timeout, self._ntp_now)
-        except NTSError as e:       # NetError: send failed, ICMP unreachable
+        except NTSError as e:       # NetError: no address, send failed, ICMP unreachable
             o = Outcome(ERROR, str(e))
         finally:
-            ep.close()
+            if ep is not None:
+                ep.close()
         self._emit(p.on_outcome(o, self.mono(), self.clock.now_ns(), self._poll_s))
 
     # --- schedule -----------------------------------------------------------------------------
@@ -440,7 +437,6 @@ class Engine:
         return {"time_ns": self.clock.now_ns(),
                 "clock": {"driver": type(self.clock).__name__,
                           "trusted": self.clock.is_trusted()},
-                "rounds": self.rounds, "round_error": self.round_error,
                 "store_error": self.store_error,
                 "groups": groups, "servers": [self._server_snapshot(p) for p in self.peers]}
 

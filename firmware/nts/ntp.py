@@ -92,18 +92,6 @@ class Header:
         self.recv_ts = recv_ts
         self.xmit_ts = xmit_ts
 
-    def fields(self):
-        return (self.leap, self.version, self.mode, self.stratum, self.poll,
-                self.precision, self.root_delay, self.root_disp, self.refid, self.ref_ts,
-                self.orig_ts, self.recv_ts, self.xmit_ts)
-
-    def __eq__(self, other):
-        return isinstance(other, Header) and self.fields() == other.fields()
-
-    def kiss_code(self):
-        """The kiss code (4 bytes) of a Kiss-o'-Death (stratum 0), else None."""
-        return self.refid if self.stratum == 0 else None
-
     def encode(self, w=None):
         if w is None:
             w = Writer()
@@ -179,13 +167,6 @@ def parse_packet(data):
     return header, parse_extension_fields(data, r.pos)
 
 
-def encode_packet(header, fields):
-    w = header.encode()
-    for ftype, body in fields:
-        encode_extension_field(ftype, body, w)
-    return w.getvalue()
-
-
 # NTS Authenticator and Encrypted Extension Fields body (RFC 8915 5.6):
 # +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 # |          Nonce Length         |       Ciphertext Length       |
@@ -218,22 +199,20 @@ def encode_authenticator(nonce, ciphertext):
     return w.getvalue()
 
 
-def placeholders_for(cookies_before, cookie_len, target=None, max_bytes=None):
+def placeholders_for(cookies_before, cookie_len):
     """Number of Cookie Placeholders to send with one cookie.
 
     cookies_before is the stash size before taking this request's cookie. We ask for
-    enough to bring the stash back to `target` (default COOKIE_TARGET), capped so the
-    cookie and placeholder fields stay within `max_bytes` (default MAX_COOKIE_BYTES).
+    enough to bring the stash back to COOKIE_TARGET, capped so the cookie and
+    placeholder fields stay within MAX_COOKIE_BYTES.
     """
-    target = COOKIE_TARGET if target is None else target
-    max_bytes = MAX_COOKIE_BYTES if max_bytes is None else max_bytes
     field = max(MIN_EF_LENGTH, _pad4(4 + cookie_len))
-    return max(0, min(target - cookies_before, max_bytes // field - 1))
+    return max(0, min(COOKIE_TARGET - cookies_before, MAX_COOKIE_BYTES // field - 1))
 
 
 class Request:
-    """One outstanding request: what its response must match. Holds the S2C key, so
-    its repr shows nothing secret. `t1` is the caller's send time (ns since 1900)."""
+    """One outstanding request: what its response must match. Holds the S2C key: the
+    default repr shows no field. `t1` is the caller's send time (ns since 1900)."""
 
     def __init__(self, aead, s2c, uid, xmit_ts, t1):
         self.aead = aead
@@ -242,9 +221,6 @@ class Request:
         self.xmit_ts = xmit_ts
         self.t1 = t1
         self.answered = False
-
-    def __repr__(self):
-        return "Request(aead=%d, answered=%s)" % (self.aead, self.answered)
 
 
 class Response:
@@ -255,10 +231,6 @@ class Response:
         self.header = header
         self.cookies = cookies
         self.nak = nak
-
-    def __repr__(self):
-        return "Response(stratum=%d, cookies=%d, nak=%s)" % (
-            self.header.stratum, len(self.cookies), self.nak)
 
 
 def build_request(aead, c2s, s2c, cookie, placeholders, t1, poll=0, uid=None, nonce=None,
@@ -316,7 +288,7 @@ def verify_response(req, data):
             uid = body
     if uid != req.uid:
         raise NTPError("Unique Identifier does not match our request")
-    if header.kiss_code() == KISS_NTS_NAK:
+    if header.stratum == 0 and header.refid == KISS_NTS_NAK:
         return Response(header, [], True)     # does not consume req: see above
     if not fields or fields[-1][0] != EF_AUTHENTICATOR:
         raise AuthError("NTS authenticator missing or not last")

@@ -79,6 +79,7 @@ class Peer:
         self._req = None            # the outstanding request
         self.counter = server_counter(cfg)
         self.plain = cfg.Mode == MODE_NTP   # unauthenticated NTPv4: no key exchange
+        self.usable = self.plain or cfg.Mode == MODE_NTS    # else not implemented here
         if self.plain:
             from nts.plainntp import PlainAssociation
             self.assoc = PlainAssociation(cfg.ServerURL, cfg.ServerPort,
@@ -86,7 +87,7 @@ class Peer:
 
     def next_action(self, now):
         """(kind, arg): what the engine should do for this server now (see above)."""
-        if not self.usable():
+        if not self.usable:
             self.failed("mode %s is not implemented" % self.cfg.Mode, "unsupported")
             return DO_REPORT, self.last_error
         a = self.assoc
@@ -105,9 +106,6 @@ class Peer:
         return DO_WAIT, self.hold_until
 
     # --- key exchange ----------------------------------------------------------------
-
-    def usable(self):
-        return self.cfg.Mode == MODE_NTS or self.plain
 
     def ke_ok(self, result, now, unix_s):
         self.assoc = NTSAssociation(result, int(self.cfg.DelayAsymmetry * 1000000))
@@ -210,20 +208,19 @@ class Peer:
             self.add_sample(o.sample, now)
             self.nak_rekeys = 0
             return self.counter.success(now_ns)
-        if kind == reply.NAK:
-            if self.assoc.action() == ACTION_QUERY:
-                self.failed("NTS NAK: trying the alternate keys", "nak")
-            else:
-                # No authenticated reply came: re-key, at once the first time in a row.
-                n = self.nak_rekeys
-                wait = min(NAK_REKEY_MIN << min(n - 1, 16), KE_BACKOFF_MAX) if n else 0
-                self.ke_due = max(self.ke_due, now + wait)
-                self.nak_rekeys = n + 1
-                self.failed("NTS NAK: key exchange in %d s" % wait, "nak")
+        reason = o.reason
+        if kind == reply.NAK and self.assoc.action() != ACTION_QUERY:
+            # No authenticated reply came (and no alternate keys to try): re-key, at
+            # once the first time in a row, then after 16, 32, 64 s ...
+            n = self.nak_rekeys
+            wait = min(NAK_REKEY_MIN << min(n - 1, 16), KE_BACKOFF_MAX) if n else 0
+            self.ke_due = max(self.ke_due, now + wait)
+            self.nak_rekeys = n + 1
+            reason = "NTS NAK: key exchange in %d s" % wait
         elif kind == reply.RATE:
             self.rate_factor = min(self.rate_factor * 2, RATE_MAX_FACTOR)
             self.hold_until = now + poll_s * self.rate_factor
-            self.failed("KoD RATE: polling %dx slower" % self.rate_factor, "rate")
+            reason = "KoD RATE: polling %dx slower" % self.rate_factor
         elif kind == reply.DENY:
             # Stop until the scheduled re-key (a plain NTPv4 server, which has no keys:
             # for as long).
@@ -234,10 +231,9 @@ class Peer:
             else:
                 self.assoc = None
                 self.ke_due = until
-            self.failed("%s: not used until re-keyed" % o.reason, "denied")
-        else:   # UNSYNC, TIMEOUT, ERROR: the kind is the state to show
-            self.failed(o.reason, kind)
-        return self.counter.error(now_ns, self.last_error)
+            reason += ": not used until re-keyed"
+        self.failed(reason, kind)       # the kind is the state to show
+        return self.counter.error(now_ns, reason)
 
     def shift(self, offset_s):
         """The local clock was stepped by offset_s: re-reference the stored samples."""

@@ -19,9 +19,9 @@
 # for the first one and its final outcome for the second: the wait goes on meanwhile.
 import asyncio
 
+from nts import reply
 from nts.errors import NTSError
 from nts.platform import ticks_diff, ticks_ms
-from nts.reply import DROP, ERROR, NAK, TIMEOUT, Outcome
 
 
 async def wait_reply(ep, receive, timeout, now):
@@ -38,11 +38,11 @@ async def wait_reply(ep, receive, timeout, now):
         except asyncio.TimeoutError:
             break
         except NTSError as e:       # NetError from the socket
-            return Outcome(ERROR, str(e))
+            return reply.Outcome(reply.ERROR, str(e))
         o = receive(data, now())
-        if o.kind == NAK:
+        if o.kind == reply.NAK:
             nak = o
-        elif o.kind == DROP:
+        elif o.kind == reply.DROP:
             dropped = o.reason
         else:
             return o
@@ -51,4 +51,4 @@ async def wait_reply(ep, receive, timeout, now):
     text = "no answer within %.1f s" % timeout
     if dropped:
         text += " (ignored: %s)" % dropped
-    return Outcome(TIMEOUT, text)
+    return reply.Outcome(reply.TIMEOUT, text)

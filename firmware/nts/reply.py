@@ -37,7 +37,7 @@ class Outcome:
 class Sample:
     """One accepted measurement; times in ns (offset = server minus us)."""
 
-    def __init__(self, offset, delay, header, t1, t4):
+    def __init__(self, offset, delay, header):
         self.offset = offset
         self.delay = delay
         self.stratum = header.stratum
@@ -46,8 +46,6 @@ class Sample:
         self.root_delay = timescale.short_to_ns(header.root_delay)
         self.root_disp = timescale.short_to_ns(header.root_disp)
         self.refid = header.refid
-        self.t1 = t1
-        self.t4 = t4
 
     def __repr__(self):
         return "Sample(offset=%dns, delay=%dns, stratum=%d)" % (
@@ -76,4 +74,4 @@ def judge(h, t1, t4, asymmetry=0):
     offset, delay = ntp.offset_delay(t1, t2, t3, t4, asymmetry)
     # A clock coarser than the exchange (ms ticks on loopback) can make the delay a
     # little negative; RFC 5905 clamps it rather than discarding the sample.
-    return Outcome(SAMPLE, "", Sample(offset, max(delay, 0), h, t1, t4))
+    return Outcome(SAMPLE, "", Sample(offset, max(delay, 0), h))

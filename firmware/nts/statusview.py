@@ -5,7 +5,7 @@
 #
 # Snapshot (every key optional):
 #   {"time_ns": int, "clock": {"driver": str, "trusted": bool},
-#    "rounds": int, "round_error": str, "store_error": str,
+#    "store_error": str,
 #    "groups": {"legal": {"ok": bool, "offset": float, "truechimers": [names],
 #                         "rejected": {name: why}, "min_servers": int, "errors": int,
 #                         "disabled": bool, "last_sync_ns": int, "reason": str}, ...},

@@ -65,19 +65,6 @@ def test_association_nak_then_key_exchange():
     assert assoc.action() == ACTION_KEY_EXCHANGE
 
 
-def test_nak_does_not_consume_the_request():
-    # RFC 8915 5.7: a NAK is unauthenticated (anyone who saw the UID can send one), so
-    # the authenticated answer to the same request still counts, and clears the NAK.
-    assoc = NTSAssociation(ke_result(cookies=4))
-    data, req = assoc.make_request(T1)
-    assert kind(assoc, req, server_answer(data, S2C, stratum=0, kiss=b"NTSN")) == reply.NAK
-    assert not req.answered and assoc.action() == ACTION_KEY_EXCHANGE
-    sample(assoc, req, server_answer(data, S2C), T1 + SEC)
-    assert req.answered and assoc.action() == ACTION_QUERY
-    # ...and only once
-    assert kind(assoc, req, server_answer(data, S2C)) == reply.DROP
-
-
 def test_association_switches_to_chrony_alternate_keys_once():
     # In practice alternate keys exist only for AEAD 30 (ke.KEResult.derive_keys); the
     # policy does not depend on the AEAD, and AES-GCM-SIV's per-packet tables do not fit
@@ -97,29 +84,17 @@ def test_association_switches_to_chrony_alternate_keys_once():
     assert assoc.action() == ACTION_KEY_EXCHANGE          # no switching back
 
 
-def test_association_kiss_codes_and_unsynchronized_server():
-    # RFC 5905 7.4 / RFC 8633: RATE backs off, DENY and RSTR end the association, any
-    # other code only drops the packet; authenticated kisses keep their cookies.
+def test_association_kiss_keeps_its_cookies():
+    # An authenticated kiss is the server's answer: its cookies are kept (nts.reply and
+    # test_nts_exchange cover what each kiss code means; an unauthenticated one drops).
     assoc = NTSAssociation(ke_result(cookies=4))
     data, req = assoc.make_request(T1)
     o = assoc.receive(req, server_answer(data, S2C, stratum=0, kiss=b"RATE",
                                          cookies=[b"r" * 100]), T1 + SEC)
-    assert o.kind == reply.RATE and len(assoc.cookies) == 4   # its cookie was kept
-    for code, want in ((b"DENY", reply.DENY), (b"RSTR", reply.DENY), (b"INIT", reply.DROP),
-                       (b"STEP", reply.DROP), (b"\x00\xff\x01\x02", reply.DROP)):
-        data, req = assoc.make_request(T1)
-        o = assoc.receive(req, server_answer(data, S2C, stratum=0, kiss=code), T1 + SEC)
-        assert o.kind == want, (code, o)
-    assert o.reason == "kiss code ???? ignored"             # garbage shown printable
-    # An unauthenticated kiss (other than a NAK) is not believed at all.
+    assert o.kind == reply.RATE and len(assoc.cookies) == 4
     data, req = assoc.make_request(T1)
     forged = server_answer(data, S2C, stratum=0, kiss=b"DENY", no_auth=True)
     assert kind(assoc, req, forged) == reply.DROP and not req.answered
-    # Authenticated but unsynchronized: a definite answer, reported as such.
-    for kw in ({"leap": 3}, {"stratum": 16}, {"zero_ts": True}):
-        data, req = assoc.make_request(T1)
-        o = assoc.receive(req, server_answer(data, S2C, **kw), T1 + SEC)
-        assert o.kind == reply.UNSYNC and "server unsynchronized" in o.reason, (kw, o)
 
 
 def test_association_across_2036():

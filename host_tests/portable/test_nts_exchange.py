@@ -3,7 +3,7 @@
 # cross-check the wire format against the `cryptography` package.
 from nts import ntp
 from nts.errors import AuthError, NTPError, ParseError
-from nts_double import C2S, C2S16, S2C, S2C16, T1, server_answer
+from nts_double import C2S, C2S16, S2C, S2C16, SEC, T1, server_answer
 from support import h, raises
 
 
@@ -98,7 +98,7 @@ def test_other_kiss_codes_must_be_authenticated():
     forged = server_answer(data, S2C, stratum=0, kiss=b"DENY", tamper=True)
     raises(AuthError, ntp.verify_response, req, forged)
     resp = ntp.verify_response(req, server_answer(data, S2C, stratum=0, kiss=b"RATE"))
-    assert resp.header.kiss_code() == b"RATE"
+    assert resp.header.stratum == 0 and resp.header.refid == b"RATE"
 
 
 def test_largest_reply_fits_the_receive_buffer():
@@ -116,8 +116,29 @@ def test_largest_reply_fits_the_receive_buffer():
     for size in range(1, 257):          # every cookie size ke accepts (ke.MAX_COOKIE)
         fields = ntp.placeholders_for(0, size) + 1
         assert fields * max(16, (4 + size + 3) & ~3) <= ntp.MAX_COOKIE_BYTES
-    try:
-        from nts import aio
-    except ImportError:                 # no sockets on this port
-        return
-    assert aio.MAX_DATAGRAM == ntp.MAX_REPLY
+    # (nts.aio.MAX_DATAGRAM == ntp.MAX_REPLY: test_plainntp, which loads the sockets)
+
+
+def test_kiss_codes_and_unsynchronized_server():
+    # What an authenticated reply means (nts.reply.judge, which the associations apply).
+    # RFC 5905 7.4 / RFC 8633: RATE backs off, DENY and RSTR end the association, any
+    # other code (INIT, STEP, garbage) only drops the packet.
+    from nts import reply
+    t4 = T1 + SEC
+    for code, want in ((b"RATE", reply.RATE), (b"DENY", reply.DENY), (b"RSTR", reply.DENY),
+                       (b"INIT", reply.DROP), (b"STEP", reply.DROP),
+                       (b"\x00\xff\x01\x02", reply.DROP)):
+        data, req = new_request()
+        resp = ntp.verify_response(req, server_answer(data, S2C, stratum=0, kiss=code))
+        o = reply.judge(resp.header, T1, t4)
+        assert o.kind == want, (code, o.kind)
+    assert o.reason == "kiss code ???? ignored"             # garbage shown printable
+    # Authenticated but unsynchronized: a definite answer, reported as such.
+    for kw in ({"leap": 3}, {"stratum": 16}, {"zero_ts": True}):
+        data, req = new_request()
+        o = reply.judge(ntp.verify_response(req, server_answer(data, S2C, **kw)).header, T1, t4)
+        assert o.kind == reply.UNSYNC and "server unsynchronized" in o.reason, (kw, o.reason)
+    data, req = new_request()
+    o = reply.judge(ntp.verify_response(req, server_answer(data, S2C, t2=t4, t3=t4)).header,
+                    T1, t4)
+    assert o.kind == reply.SAMPLE and o.sample.offset == SEC // 2

@@ -76,7 +76,10 @@ def test_query_wait_over_a_real_socket():
     except ImportError:
         from support import SkipTest
         raise SkipTest("no sockets on this port")
+    from nts import ntp
+    from nts.aio import MAX_DATAGRAM
     from portability import run_loop
+    assert MAX_DATAGRAM == ntp.MAX_REPLY    # the receive buffer takes the largest reply
     import os
     srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     port = 20000 + int.from_bytes(os.urandom(2), "big") % 20000
