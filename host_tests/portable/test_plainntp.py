@@ -77,9 +77,11 @@ def test_query_wait_over_a_real_socket():
         from support import SkipTest
         raise SkipTest("no sockets on this port")
     from nts import ntp
-    from nts.aio import MAX_DATAGRAM
+    from nts.aio import MAX_DATAGRAM, errno_text
     from portability import run_loop
     assert MAX_DATAGRAM == ntp.MAX_REPLY    # the receive buffer takes the largest reply
+    for code in (11, 110):                  # EAGAIN, ETIMEDOUT: a timeout, not an errno
+        assert errno_text(OSError(code), 2.0) == "no answer within 2.0 s"
     import os
     srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     port = 20000 + int.from_bytes(os.urandom(2), "big") % 20000
