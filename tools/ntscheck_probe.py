@@ -13,17 +13,17 @@
 # after another, never in parallel: the pure-Python crypto of one server's exchange
 # would otherwise count as network delay of another's.
 # Under MicroPython (tools/ntscheck_port.py) the TLS probe is skipped; the rest is the same.
-import asyncio
 import socket
 import time
 
-from nts import ke, selection, timescale
+from nts import ke, ntp, reply, selection, timescale
 from nts.aead import DEFAULT_AEADS, NAMES
 from nts.aio import UDPEndpoint
 from nts.association import NTSAssociation
-from nts.errors import AuthError, CertError, KissOfDeath, NTPError, NTSError, ParseError
+from nts.errors import CertError, NTSError
 from nts.keclient import key_exchange
 from nts.plainntp import PlainAssociation
+from nts.query import wait_reply
 from nts.timescale import NS_PER_S
 from nts.tls import trust, x509
 from ntscheck_port import MICROPYTHON, TLS_SKIPPED, elapsed_s, monotonic, start
@@ -242,9 +242,10 @@ def _refid_text(stratum, refid):
 async def query(assoc, host, port):
     """One query over a fresh UDP socket (random source port, RFC 9109). Always has
     "request_bytes"; then "sample" (a Sample), "reply_bytes" and "mono" (monotonic s);
-    or "kod" (the kiss code); or "timeout" (and "rejected": why the last packet that
-    came was not accepted); or "error" (ICMP port unreachable, ...).
-    Packets that are not the genuine answer are waited past, as the engine does."""
+    or "kod" (the kiss code: NTSN, RATE, DENY, RSTR); or "rejected" alone (the server
+    is unsynchronized); or "timeout" (and "rejected": why the last packet that came was
+    not accepted); or "error" (ICMP port unreachable, ...). The wait is the engine's
+    (nts.query): packets that are not the genuine answer are waited past."""
     try:
         ep = UDPEndpoint(host, port)
     except NTSError as e:
@@ -252,36 +253,37 @@ async def query(assoc, host, port):
     data, req = assoc.make_request(_now_ntp())
     req.t1 = _now_ntp()     # after building: the AEAD work is not network delay
     out = {"request_bytes": len(data), "address": _addr_tuple(ep.addr)}
-    deadline = monotonic() + NTP_WAIT
+    last = []
+
+    def receive(datagram, t4):
+        o = assoc.receive(req, datagram, t4)
+        if o.kind == reply.DROP:
+            out["rejected"] = "%d bytes: %s" % (len(datagram), o.reason)
+        else:
+            last[:] = [datagram]
+        return o
     try:
         ep.send(data)
-        while True:
-            left = deadline - monotonic()
-            if left <= 0:
-                raise asyncio.TimeoutError()
-            reply = await ep.recv(left)
-            t4 = _now_ntp()
-            try:
-                out["sample"] = assoc.handle_response(req, reply, t4)
-            except KissOfDeath:
-                raise
-            except (ParseError, NTPError, AuthError) as e:
-                # Not the genuine answer, or one that fails RFC 5905's checks (leap
-                # alarm, stratum 16): wait on, and say why if nothing better comes.
-                out["rejected"] = "%s (%d bytes): %s" % (type(e).__name__, len(reply), e)
-                continue
-            out.pop("rejected", None)
-            out["reply_bytes"] = len(reply)
-            out["mono"] = monotonic()
-            return out
-    except asyncio.TimeoutError:
-        out["timeout"] = True
-    except KissOfDeath as e:
-        out["kod"] = "".join(chr(c) if 32 <= c < 127 else "?" for c in e.code)
+        o = await wait_reply(ep, receive, NTP_WAIT, _now_ntp)
     except NTSError as e:     # NetError: ICMP port unreachable, send failure
-        out["error"] = str(e)
+        o = reply.Outcome(reply.ERROR, str(e))
     finally:
         ep.close()
+    if o.kind == reply.SAMPLE:
+        out.pop("rejected", None)
+        out["sample"] = o.sample
+        out["reply_bytes"] = len(last[0])
+        out["mono"] = monotonic()
+    elif o.kind in (reply.NAK, reply.RATE, reply.DENY):
+        out.pop("rejected", None)
+        code = ntp.parse_packet(last[0])[0].refid
+        out["kod"] = "".join(chr(c) if 32 <= c < 127 else "?" for c in code)
+    elif o.kind == reply.UNSYNC:
+        out["rejected"] = o.reason
+    elif o.kind == reply.TIMEOUT:
+        out["timeout"] = True
+    else:
+        out["error"] = o.reason
     return out
 
 

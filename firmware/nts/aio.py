@@ -51,7 +51,7 @@ async def open_stream(host, port, timeout):
     except asyncio.TimeoutError:
         raise NetError("connect to %s:%d: no answer within %.1f s" % (host, port, timeout))
     except OSError as e:
-        raise NetError("connect to %s:%d failed: %s" % (host, port, errno_text(e)))
+        raise NetError("connect to %s:%d failed: %s" % (host, port, errno_text(e, timeout)))
 
 
 def close_stream(writer, last=b""):
@@ -80,14 +80,22 @@ def stream_socket(writer):
     return writer.get_extra_info("socket")
 
 
-MAX_DATAGRAM = 2048
+# The receive buffer: nts.ntp.MAX_REPLY, the largest reply our request can provoke (a
+# test checks they agree; importing ntp here would load it into every key exchange).
+MAX_DATAGRAM = 988
 _EAGAIN = (11, 35)          # Linux, BSD/macOS (lwIP uses 11 too)
+_ETIMEDOUT = (110, 60, 116)  # Linux, BSD/macOS, lwIP
 _ECONNREFUSED = (111, 61)
 
 
-def errno_text(e):
-    if e.args and e.args[0] in _ECONNREFUSED:
+def errno_text(e, timeout=None):
+    """What an OSError means for the operator; a socket timeout (EAGAIN, ETIMEDOUT) as
+    "no answer within `timeout` s", never as an errno."""
+    code = e.args[0] if e.args else None
+    if code in _ECONNREFUSED:
         return "connection refused (nothing listens on the port)"
+    if code in _EAGAIN or code in _ETIMEDOUT:
+        return "no answer" if timeout is None else "no answer within %.1f s" % timeout
     return str(e)
 
 
@@ -129,7 +137,7 @@ class UDPEndpoint:
                 # EAGAIN: nothing queued yet. Anything else (ICMP port unreachable is
                 # reported as ECONNREFUSED on Linux) is a network error for this query.
                 if e.args and e.args[0] not in _EAGAIN:
-                    raise NetError("no answer: %s" % errno_text(e))
+                    raise NetError("no answer: %s" % errno_text(e, timeout))
             await wait_readable(self.sock, timeout)
 
     def close(self):

@@ -5,47 +5,26 @@
 #   assoc = NTSAssociation(ke_result)            # ke_result with keys derived
 #   while assoc.action() == ACTION_QUERY:
 #       data, req = assoc.make_request(t1)       # send data at t1
-#       ... for each datagram received (at t4) until a timeout:
-#       sample = assoc.handle_response(req, datagram, t4)
+#       ... for each datagram received (at t4) until the query ends (nts.query):
+#       outcome = assoc.receive(req, datagram, t4)      # an nts.reply.Outcome
 #   ... ACTION_KEY_EXCHANGE: run NTS-KE again, make a new association.
 #
-# handle_response raises a typed error for a packet to ignore (ParseError, NTPError,
-# AuthError: keep waiting for the genuine answer) and KissOfDeath for a kiss: code NTSN
-# (NTS NAK) after updating the state below; RATE / DENY / RSTR only when authenticated,
-# after keeping the cookies that came with it (the shell backs off or stops).
+# receive: DROP for a packet that is not the authenticated answer (malformed, forged,
+# stale, duplicate); NAK for an NTS NAK, after updating the state below; otherwise what
+# nts.reply.judge makes of the authenticated header, after keeping the cookies that
+# came with it (a kiss too).
 #
 # NTS NAK policy: a NAK means the server could not use our cookie or key. If the key
 # exchange left chrony's alternate AES-128-GCM-SIV keys (see ke.KEResult.derive_keys)
 # and no good response has arrived since, switch to them once and keep the cookies, as
 # chrony's client does. Otherwise ask for a key exchange at the next poll unless a good
 # response arrives first (RFC 8915 5.7: wait for the next poll, then re-key).
-from nts import ntp, timescale
+from nts import ntp, reply
 from nts.cookies import CookieStash
-from nts.errors import KEError, KissOfDeath
+from nts.errors import KEError, NTSError
 
 ACTION_QUERY = "query"
 ACTION_KEY_EXCHANGE = "key_exchange"
-
-
-class Sample:
-    """One authenticated measurement; times in ns (offset = server minus us)."""
-
-    def __init__(self, offset, delay, header, t1, t4):
-        self.offset = offset
-        self.delay = delay
-        self.stratum = header.stratum
-        self.leap = header.leap
-        self.poll = header.poll
-        self.precision = header.precision
-        self.root_delay = timescale.short_to_ns(header.root_delay)
-        self.root_disp = timescale.short_to_ns(header.root_disp)
-        self.refid = header.refid
-        self.t1 = t1
-        self.t4 = t4
-
-    def __repr__(self):
-        return "Sample(offset=%dns, delay=%dns, stratum=%d)" % (
-            self.offset, self.delay, self.stratum)
 
 
 class NTSAssociation:
@@ -82,24 +61,20 @@ class NTSAssociation:
         wanted = ntp.placeholders_for(before, len(cookie))
         return ntp.build_request(self.aead, self._c2s, self._s2c, cookie, wanted, t1, poll)
 
-    def handle_response(self, req, data, t4):
-        """A Sample, or a typed error (see the module comment)."""
-        resp = ntp.verify_response(req, data)
+    def receive(self, req, data, t4):
+        """The nts.reply.Outcome of datagram `data` for req (see the module comment)."""
+        try:
+            resp = ntp.verify_response(req, data)
+        except NTSError as e:      # ParseError, NTPError, AuthError: not our answer
+            return reply.Outcome(reply.DROP, str(e))
         if resp.nak:
             self._on_nak()
-            raise KissOfDeath(ntp.KISS_NTS_NAK)
+            return reply.Outcome(reply.NAK, "NTS NAK")
         for c in resp.cookies:
             self.cookies.add(c)
         self._good = True
         self._nak = False
-        code = resp.header.kiss_code()
-        if code is not None:
-            raise KissOfDeath(code)
-        t2, t3 = ntp.check_sample(resp.header, req.t1)
-        offset, delay = ntp.offset_delay(req.t1, t2, t3, t4, self.asymmetry)
-        # A clock coarser than the exchange (ms ticks on loopback) can make the delay a
-        # little negative; RFC 5905 clamps it rather than discarding the sample.
-        return Sample(offset, max(delay, 0), resp.header, req.t1, t4)
+        return reply.judge(resp.header, req.t1, t4, self.asymmetry)
 
     def keys(self):
         """(c2s, s2c) in use: only for power-safe persistence (nts.state); never log."""

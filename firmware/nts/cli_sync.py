@@ -5,7 +5,10 @@
 # sets the host clock: the clock is rtc.unix.UnixClock, which only keeps a software
 # offset. --state FILE persists the sessions so the next run needs no key exchange.
 # Exit statuses (nts.cli): 0 at least --min-servers (default 1) agreeing sources, 1 fewer,
-# 2 usage, 3 no server answered an authenticated query (network / key exchange), 130 Ctrl-C.
+# 2 usage, 3 no server answered an authenticated query (network / key exchange), 130 Ctrl-C:
+# the sockets are closed, the state saved, and with --json still one JSON object, with
+# "interrupted": true. The rows come from the engine's public status model (snapshot).
+import asyncio
 import json
 
 from nts import cli, ke
@@ -34,7 +37,8 @@ each server's offset, delay and verdict and the agreed offset. Never sets the ho
 # Peer states (nts.peer) -> the error type a script sees.
 _STATE_TYPES = {"no-reply": "Timeout", "nak": "NTSNak", "rate": "KissOfDeath",
                 "denied": "KissOfDeath", "unreachable": "NetError", "held": "KissOfDeath",
-                "cert-rejected": "CertError", "unsupported": "ConfigError"}
+                "cert-rejected": "CertError", "unsupported": "ConfigError",
+                "unsynchronized": "Unsynchronized"}
 
 
 def _split_servers(argv):
@@ -89,50 +93,41 @@ def _setup(argv):
     return config, addrs, opts, store
 
 
-def _verdict(name, sel):
-    if sel is not None and name in sel.truechimers:
-        return "truechimer"
-    if sel is not None and name in sel.rejected:
-        return sel.rejected[name]
-    return ""
-
-
-def _rows(engine, addrs, sel, queried):
+def _rows(snap, addrs):
+    # From the engine's public status model (Engine.snapshot), in --server order.
+    group = snap["groups"]["legal"]
     rows = []
-    for p, (host, port) in zip(engine.peers, addrs):
-        good = p.name in queried
-        s = p.last
+    for s, (host, port) in zip(snap["servers"], addrs):
+        name = s["name"]
+        good = s["state"] == "ok"
         rows.append({
             "host": host, "port": port, "authenticated": good,
-            "offset_s": s.offset / NS_PER_S if good else None,
-            "delay_s": s.delay / NS_PER_S if good else None,
-            "stratum": s.stratum if good else None,
-            "aead": p.assoc.aead if p.assoc is not None else None,
-            "cookies": (len(p.assoc.cookies) if p.assoc is not None else 0)
-            + (len(engine._flash[p.name].cookies) if p.name in engine._flash else 0),
-            "key_exchanges": p.ke_count,
-            "ntp": _ntp(p),
-            "error": None if good else _error(p),
-            "verdict": _verdict(p.name, sel)})
+            "offset_s": s["offset"] if good else None,
+            "delay_s": s["delay"] if good else None,
+            "stratum": s["stratum"] if good else None,
+            "aead": s["aead"], "cookies": s["cookies"], "key_exchanges": s["ke_count"],
+            "ntp": _ntp(s),
+            "error": None if good else _error(s),
+            "verdict": "truechimer" if name in group["truechimers"]
+            else group["rejected"].get(name, "")})
     return rows
 
 
-def _ntp(p):
+def _ntp(s):
     # The NTP address the queries went to: resolved when known, else as negotiated.
-    a = cli.socket_address(p.ntp_addr) if p.ntp_addr is not None else None
-    if a is None and p.assoc is not None:
-        a = p.ntp_address()
+    a = cli.socket_address(s["ntp_addr"]) if s["ntp_addr"] is not None else None
+    a = a or s["ntp"]
     return cli.host_port(*a) if a else None
 
 
-def _error(p):
-    # {"type", "message"} from a peer's last error ("key exchange: CertError: ...").
-    text = p.last_error or p.state
+def _error(s):
+    # {"type", "message"} from a server's last error ("key exchange: CertError: ...").
+    text = s["last_error"] or s["state"]
     if text.startswith("key exchange: ") and ": " in text[14:]:
         kind, _, msg = text[14:].partition(": ")
         if kind.isalpha():
             return {"type": kind, "message": "key exchange: " + cli.terms(msg)}
-    return {"type": _STATE_TYPES.get(p.state, "Error"), "message": cli.terms(text)}
+    return {"type": _STATE_TYPES.get(s["state"], "Error"), "message": cli.terms(text)}
 
 
 def _table(out):
@@ -158,8 +153,33 @@ def _table(out):
         print("state file: %s" % out["state_error"])
 
 
+async def _round(engine, box):
+    box.append(asyncio.current_task())
+    return await engine.sync_once()
+
+
+def _reap(box):
+    # MicroPython's asyncio.run lets Ctrl-C out without cancelling the round (CPython
+    # cancels it first): cancel it now so its sockets close in its finally blocks.
+    task = box[0] if box else None
+    if task is None or task.done():
+        return
+
+    async def cancel():
+        task.cancel()
+        try:
+            await task
+        except BaseException:   # CancelledError, or whatever the round ended with
+            pass
+    try:
+        asyncio.run(cancel())
+    except Exception:
+        pass
+
+
 def main(argv):
     as_json = "--json" in argv
+    interrupted = False
     try:
         try:
             config, addrs, opts, store = _setup(argv)
@@ -175,23 +195,37 @@ def main(argv):
                         Transport(store, opts.get("--name"), timeout), state)
         engine.query_timeout = min(timeout, 2.0)
         engine.load_state()
-        import asyncio
         t0 = ticks_ms()
-        sel = asyncio.run(engine.sync_once())
+        box = []
+        try:
+            sel = asyncio.run(_round(engine, box))
+        except KeyboardInterrupt:
+            # Ctrl-C: close what is open, keep the state, still report (exit 130).
+            interrupted = True
+            sel = None
+            _reap(box)
         sync_ms = ticks_diff(ticks_ms(), t0)
-        queried = [p.name for p in engine.peers if p.state == "ok"]
-        rows = _rows(engine, addrs, sel, queried)
         engine.shutdown()
+        snap = engine.snapshot()
     except NTSError as e:
         return cli.report(False, {}, as_json, e)
-    names = dict((p.name, cli.host_port(*a)) for p, a in zip(engine.peers, addrs))
-    out = {"ok": bool(sel.ok), "offset_s": sel.offset if sel.ok else None,
+    names = dict((s["name"], cli.host_port(*a)) for s, a in zip(snap["servers"], addrs))
+    ok = bool(sel is not None and sel.ok)
+    rows = _rows(snap, addrs)
+    out = {"ok": ok, "offset_s": sel.offset if ok else None,
            "min_servers": config.groups["legal"].MinServers,
-           "truechimers": [names[n] for n in sel.truechimers],
-           "reason": sel.reason, "sync_ms": sync_ms, "servers": rows}
-    if engine.store_error and state is not None and "no state file" not in engine.store_error:
-        out["state_error"] = engine.store_error
-    status = _status(out)
+           "truechimers": [names[n] for n in sel.truechimers] if sel is not None else [],
+           "reason": "interrupted" if interrupted else sel.reason, "sync_ms": sync_ms,
+           "servers": rows}
+    err = snap["store_error"]
+    if err and state is not None and "no state file" not in err:
+        out["state_error"] = err
+    if interrupted:
+        out["interrupted"] = True
+        status = cli.EXIT_INTERRUPTED
+        out["error"] = {"type": "Interrupted", "message": "interrupted"}
+    else:
+        status = _status(out)
     if status == cli.EXIT_TOO_FEW:
         out["error"] = {"type": "TooFewSources", "message": sel.reason or "too few agreeing sources"}
     elif status == cli.EXIT_NETWORK:

@@ -31,6 +31,10 @@
 # session keyed without a date check is checked again (state.CertRecord); one whose
 # certificates are not valid now is dropped (key exchange due) and logged
 # (CertificateRejected).
+# Decisions per server are nts.peer's (sans-IO: it returns actions, one outcome value
+# per reply, nts.reply); this shell performs them and owns sockets, clock and flash.
+# Cancelling run() (or a round) closes the sockets of the key exchanges and queries
+# under way (their finally blocks) and run() hands the cookies to flash (shutdown).
 # Modules needed only for key exchange, persistence or real sockets are imported where
 # used: a board that resumes persisted sessions never loads the certificate code, and
 # the import footprint decides whether the engine fits a ~100 KB heap as .mpy files.
@@ -40,9 +44,11 @@ import gc
 from nts import policy, selection, sources, timescale
 from nts.association import ACTION_QUERY
 from nts.buildtime import BUILD_TIME
-from nts.errors import AuthError, KissOfDeath, NTPError, NTSError, ParseError, StateError
-from nts.peer import Peer, uniform
+from nts.errors import NTSError, StateError
+from nts.peer import DO_KEY_EXCHANGE, DO_QUERY, Peer, uniform
 from nts.platform import random_bytes, ticks_diff, ticks_ms
+from nts.query import wait_reply
+from nts.reply import ERROR, Outcome
 from rtc.base import SLEW_RATE_PPM
 
 NS = timescale.NS_PER_S
@@ -184,7 +190,7 @@ class Engine:
         for name in st.sessions:
             p = self._by_name.get(name)
             s = st.sessions[name]
-            if p is not None and p.usable() and s.cookies:
+            if p is not None and p.usable and s.cookies:
                 p.restore(s, now)
                 n += 1
         return n
@@ -342,13 +348,10 @@ class Engine:
     async def _key_exchanges(self, peers):
         # All at once on the loop: a silent server costs its timeout once, in parallel,
         # holding up nothing else. Handshakes take turns on the gate (heap, deadline).
-        todo = []
         gate = asyncio.Lock()
-        for p in peers:
-            if not p.usable():
-                p.failed("mode %s is not implemented" % p.cfg.Mode, "unsupported")
-            elif p.needs_ke(self.mono()):
-                todo.append(self._key_exchange(p, gate))
+        now = self.mono()
+        todo = [self._key_exchange(p, gate) for p in peers
+                if p.next_action(now)[0] == DO_KEY_EXCHANGE]
         # A failure beyond NTS (MemoryError) fails the round, after the others finished.
         for r in await asyncio.gather(*todo, return_exceptions=True):
             if isinstance(r, BaseException):
@@ -385,63 +388,29 @@ class Engine:
 
     async def _query(self, p):
         now = self.mono()
-        if not p.may_query(now):
-            if p.assoc is not None and now < p.hold_until:
-                p.state = "held"
-            elif p.state not in ("ke-failed", "denied", "unsupported"):
-                p.failed(p.last_error or "no NTS association", "no-session")
-            return
+        if p.next_action(now)[0] != DO_QUERY:
+            return      # held, no session, unsupported: the peer's state says why
+        ep = None
         try:
             host, port = p.ntp_address()
             ep = self.transport.udp(host, port)
             p.ntp_addr = getattr(ep, "addr", None)      # resolved: see nts.sources
-        except NTSError as e:
-            self._query_failed(p, str(e), "unreachable")
-            return
-        try:
             if p.needs_preflight(now):
                 ep.send(_preflight_packet())
                 try:
                     await ep.recv(self.preflight_wait)
                 except asyncio.TimeoutError:
                     pass
-            sample = await self._exchange(p, ep)
-            p.add_sample(sample, self.mono())
-            self._emit(p.counter.success(self.clock.now_ns()))
-        except asyncio.TimeoutError:
-            self._query_failed(p, "no reply within %.1f s" % self.query_timeout, "no-reply")
-        except KissOfDeath as e:
-            p.on_kiss(e.code, self.mono(), self._poll_s)
-            self._emit(p.counter.error(self.clock.now_ns(), p.last_error))
-        except NTSError as e:
-            self._query_failed(p, str(e), "unreachable")
+            data = p.request(self._ntp_now())
+            ep.send(data)
+            p.sent(self._ntp_now(), self.mono())
+            o = await wait_reply(ep, p.receive, self.query_timeout, self._ntp_now)
+        except NTSError as e:       # NetError: no address, send failed, ICMP unreachable
+            o = Outcome(ERROR, str(e))
         finally:
-            ep.close()
-
-    async def _exchange(self, p, ep):
-        data, req = p.assoc.make_request(self._ntp_now())
-        # The packet does not carry t1 (its transmit timestamp is random, RFC 9109), so
-        # take it after the AEAD work: building the request is not network delay.
-        req.t1 = self._ntp_now()
-        ep.send(data)
-        p.last_tx = self.mono()
-        start = ticks_ms()
-        while True:
-            left = self.query_timeout - ticks_diff(ticks_ms(), start) / 1000
-            if left <= 0:
-                raise asyncio.TimeoutError()
-            reply = await ep.recv(left)
-            t4 = self._ntp_now()
-            try:
-                return p.assoc.handle_response(req, reply, t4)
-            except KissOfDeath:
-                raise
-            except (ParseError, NTPError, AuthError):
-                continue    # not the genuine answer (forged, stale, preflight's): wait on
-
-    def _query_failed(self, p, reason, state):
-        p.failed(reason, state)
-        self._emit(p.counter.error(self.clock.now_ns(), reason))
+            if ep is not None:
+                ep.close()
+        self._emit(p.on_outcome(o, self.mono(), self.clock.now_ns(), self._poll_s))
 
     # --- schedule -----------------------------------------------------------------------------
 
@@ -462,36 +431,44 @@ class Engine:
         return self._poll_s
 
     async def run(self, rounds=None):
-        """Sync forever (or `rounds` times), sleeping a random poll interval between."""
+        """Sync forever (or `rounds` times), sleeping a random poll interval between.
+        Cancelled (at any await), it persists the state and re-raises."""
         n = 0
-        while True:
-            try:
-                await self.sync_once()
-            except Exception as e:  # a board's clock keeper must outlive one bad round
-                self.round_error = "%s: %s" % (type(e).__name__, e)
-                self._emit([{"event": "EngineError", "time_ns": self.clock.now_ns(),
-                             "reason": self.round_error}])
-            n += 1
-            if rounds is not None and n >= rounds:
-                return
-            await asyncio.sleep(self.next_interval())
+        try:
+            while True:
+                try:
+                    await self.sync_once()
+                except Exception as e:  # a board's clock keeper must outlive one bad round
+                    self.round_error = "%s: %s" % (type(e).__name__, e)
+                    self._emit([{"event": "EngineError", "time_ns": self.clock.now_ns(),
+                                 "reason": self.round_error}])
+                n += 1
+                if rounds is not None and n >= rounds:
+                    return
+                await asyncio.sleep(self.next_interval())
+        except asyncio.CancelledError:
+            self.shutdown()
+            raise
 
     # --- operator view -------------------------------------------------------------------------
 
     def snapshot(self):
-        """Input for nts.status (counts and figures only: no keys, no cookie bytes)."""
+        """The public status model, the input of nts.status and `nts sync` (counts and
+        figures only: no keys, no cookie bytes; nts.statusview lists the fields)."""
         groups = {}
         for g in self.config.groups:
             sel = self.selections.get(g)
             c = self.group_counters[g]
             groups[g] = {"ok": bool(sel and sel.ok), "offset": sel.offset if sel else None,
                          "truechimers": sel.truechimers if sel else [],
+                         "rejected": dict(sel.rejected) if sel else {},
                          "min_servers": self.config.groups[g].MinServers, "errors": c.count,
                          "disabled": c.disabled, "last_sync_ns": self.last_sync_ns.get(g),
                          "reason": sel.reason if sel else "not synced yet"}
         return {"time_ns": self.clock.now_ns(),
                 "clock": {"driver": type(self.clock).__name__,
                           "trusted": self.clock.is_trusted()},
+                "store_error": self.store_error,
                 "groups": groups, "servers": [self._server_snapshot(p) for p in self.peers]}
 
     def _server_snapshot(self, p):

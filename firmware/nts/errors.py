@@ -46,18 +46,6 @@ class NTPError(NTSError):
     """An NTP response is not a valid answer to our request."""
 
 
-class KissOfDeath(NTPError):
-    """Kiss-o'-Death (RFC 5905 7.4); `code` is the 4-byte ASCII kiss code."""
-
-    def __init__(self, code):
-        # Kiss codes come off the wire: show non-printable bytes as "?" (MicroPython's
-        # decode has no "replace" and would raise UnicodeError).
-        super().__init__("kiss-o'-death %s" % ("".join(chr(c) if 32 <= c < 127 else "?"
-                                                       for c in code)
-                                               if isinstance(code, bytes) else code))
-        self.code = code
-
-
 class TLSError(NTSError):
     """TLS 1.3 handshake or record-layer failure."""
 

@@ -10,18 +10,21 @@
 # everything before it (empty plaintext).
 #
 # A response is accepted only if: version 4, mode 4; origin timestamp = our transmit
-# timestamp; a Unique Identifier equal to ours; the Authenticator present, last, and
-# decrypting with S2C over everything before it. New cookies are taken only from inside
-# the encrypted part. An NTS NAK (kiss code NTSN) cannot be authenticated (RFC 8915 5.7:
-# the server could not read our cookie), so it counts when UID and origin match, and
-# then carries nak=True. Any other Kiss-o'-Death (RATE, DENY, RSTR, ...) must be
+# timestamp (answer_header, shared with plain NTPv4); a Unique Identifier equal to ours;
+# the Authenticator present, last, and decrypting with S2C over everything before it.
+# New cookies are taken only from inside the encrypted part. An NTS NAK (kiss code NTSN)
+# cannot be authenticated (RFC 8915 5.7: the server could not read our cookie), so it
+# counts when UID and origin match, and then carries nak=True; anyone who saw the
+# request can send one, so it does not consume the request either: the authenticated
+# answer may still come. Any other Kiss-o'-Death (RATE, DENY, RSTR, ...) must be
 # authenticated like a normal response: an unauthenticated one is dropped (AuthError),
 # because honouring a forged DENY would let an on-path attacker silence us. At most one
-# response per request: a request is consumed by its first accepted response; packets
-# that fail verification do not consume it, so a forgery cannot block the genuine answer.
+# response per request: a request is consumed by its first authenticated response;
+# packets that fail verification do not consume it, so a forgery cannot block the
+# genuine answer. What a matched header means (sample, kiss, unsynchronized) is
+# nts.reply's.
 from micropython import const
 
-from nts import timescale
 from nts.cookies import MAX_COOKIE_BYTES, MAX_COOKIES
 from nts.errors import AuthError, NTPError, ParseError
 from nts.platform import random_bytes
@@ -42,8 +45,15 @@ MIN_EF_LENGTH = 16          # RFC 7822 7.5: extension fields are at least 16 byt
 _TAG = const(16)
 
 KISS_NTS_NAK = b"NTSN"
-_LEAP_ALARM = const(3)
-_MAX_STRATUM = const(15)
+
+# The largest reply our request can provoke, for the receive buffer (nts.aio): a server
+# answers with a UID as long as ours, one cookie per Cookie and Placeholder field we sent
+# (RFC 8915 5.7: placeholders are as long as the cookie), inside the authenticator, plus
+# the AEAD's nonce and tag. Our cookie fields stay within MAX_COOKIE_BYTES (a cookie has
+# at most 256 bytes, ke.MAX_COOKIE, so even one field fits), so: header 48
+# + UID field 36 + cookie fields 864 + authenticator field 4 + 4 + 16 (nonce) + 16 (tag)
+# = 988 bytes. A bigger datagram is truncated to this and then fails authentication.
+MAX_REPLY = HEADER_LENGTH + 4 + UID_LENGTH + MAX_COOKIE_BYTES + 4 + 4 + 16 + _TAG
 
 
 def _pad4(n):
@@ -73,18 +83,6 @@ class Header:
         self.orig_ts = orig_ts
         self.recv_ts = recv_ts
         self.xmit_ts = xmit_ts
-
-    def fields(self):
-        return (self.leap, self.version, self.mode, self.stratum, self.poll,
-                self.precision, self.root_delay, self.root_disp, self.refid, self.ref_ts,
-                self.orig_ts, self.recv_ts, self.xmit_ts)
-
-    def __eq__(self, other):
-        return isinstance(other, Header) and self.fields() == other.fields()
-
-    def kiss_code(self):
-        """The kiss code (4 bytes) of a Kiss-o'-Death (stratum 0), else None."""
-        return self.refid if self.stratum == 0 else None
 
     def encode(self, w=None):
         if w is None:
@@ -161,13 +159,6 @@ def parse_packet(data):
     return header, parse_extension_fields(data, r.pos)
 
 
-def encode_packet(header, fields):
-    w = header.encode()
-    for ftype, body in fields:
-        encode_extension_field(ftype, body, w)
-    return w.getvalue()
-
-
 # NTS Authenticator and Encrypted Extension Fields body (RFC 8915 5.6):
 # +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 # |          Nonce Length         |       Ciphertext Length       |
@@ -200,23 +191,20 @@ def encode_authenticator(nonce, ciphertext):
     return w.getvalue()
 
 
-def placeholders_for(cookies_before, cookie_len, target=None, max_bytes=None):
+def placeholders_for(cookies_before, cookie_len):
     """Number of Cookie Placeholders to send with one cookie.
 
     cookies_before is the stash size before taking this request's cookie. We ask for
-    enough to bring the stash back to `target` (default nts.cookies.MAX_COOKIES), capped
-    so the cookie and placeholder fields stay within `max_bytes` (default
-    nts.cookies.MAX_COOKIE_BYTES). With 100-byte cookies that is all 8.
+    enough to bring the stash back to nts.cookies.MAX_COOKIES, capped so the cookie and
+    placeholder fields stay within nts.cookies.MAX_COOKIE_BYTES.
     """
-    target = MAX_COOKIES if target is None else target
-    max_bytes = MAX_COOKIE_BYTES if max_bytes is None else max_bytes
     field = max(MIN_EF_LENGTH, _pad4(4 + cookie_len))
-    return max(0, min(target - cookies_before, max_bytes // field - 1))
+    return max(0, min(MAX_COOKIES - cookies_before, MAX_COOKIE_BYTES // field - 1))
 
 
 class Request:
-    """One outstanding request: what its response must match. Holds the S2C key, so
-    its repr shows nothing secret. `t1` is the caller's send time (ns since 1900)."""
+    """One outstanding request: what its response must match. Holds the S2C key: the
+    default repr shows no field. `t1` is the caller's send time (ns since 1900)."""
 
     def __init__(self, aead, s2c, uid, xmit_ts, t1):
         self.aead = aead
@@ -225,9 +213,6 @@ class Request:
         self.xmit_ts = xmit_ts
         self.t1 = t1
         self.answered = False
-
-    def __repr__(self):
-        return "Request(aead=%d, answered=%s)" % (self.aead, self.answered)
 
 
 class Response:
@@ -238,10 +223,6 @@ class Response:
         self.header = header
         self.cookies = cookies
         self.nak = nak
-
-    def __repr__(self):
-        return "Response(stratum=%d, cookies=%d, nak=%s)" % (
-            self.header.stratum, len(self.cookies), self.nak)
 
 
 def build_request(aead, c2s, s2c, cookie, placeholders, t1, poll=0, uid=None, nonce=None,
@@ -271,12 +252,9 @@ def build_request(aead, c2s, s2c, cookie, placeholders, t1, poll=0, uid=None, no
     return w.getvalue(), Request(aead, s2c, uid, xmit_ts, t1)
 
 
-def verify_response(req, data):
-    """The Response to req carried by datagram `data`, or a typed error.
-
-    ParseError: malformed. NTPError: not an answer to req (version, mode, origin, UID), or req
-    already answered. AuthError: authenticator missing, not last, or not verifying.
-    """
+def answer_header(req, data):
+    """(Header, extension fields) of datagram `data` if it is an NTPv4 server answer to
+    req (an unanswered request with `xmit_ts`), else NTPError (ParseError: malformed)."""
     if req.answered:
         raise NTPError("request already answered")
     header, fields = parse_packet(data)
@@ -284,6 +262,16 @@ def verify_response(req, data):
         raise NTPError("not an NTPv4 server response")
     if header.orig_ts != req.xmit_ts:
         raise NTPError("origin timestamp does not match our request")
+    return header, fields
+
+
+def verify_response(req, data):
+    """The Response to req carried by datagram `data`, or a typed error.
+
+    ParseError: malformed. NTPError: not an answer to req (version, mode, origin, UID), or req
+    already answered. AuthError: authenticator missing, not last, or not verifying.
+    """
+    header, fields = answer_header(req, data)
     uid = None
     for ftype, body, _ in fields:
         if ftype == EF_UNIQUE_ID:
@@ -292,9 +280,8 @@ def verify_response(req, data):
             uid = body
     if uid != req.uid:
         raise NTPError("Unique Identifier does not match our request")
-    if header.kiss_code() == KISS_NTS_NAK:
-        req.answered = True
-        return Response(header, [], True)
+    if header.stratum == 0 and header.refid == KISS_NTS_NAK:
+        return Response(header, [], True)     # does not consume req: see above
     if not fields or fields[-1][0] != EF_AUTHENTICATOR:
         raise AuthError("NTS authenticator missing or not last")
     for ftype, _, _ in fields[:-1]:
@@ -312,20 +299,6 @@ def verify_response(req, data):
             cookies.append(body)
     req.answered = True
     return Response(header, cookies)
-
-
-def check_sample(header, pivot):
-    """RFC 5905 8 sanity checks of an authenticated, non-KoD server header.
-
-    Returns (t2, t3) in ns since 1900, unfolded around pivot (our t1). NTPError when the
-    server is unsynchronized (leap alarm, stratum > 15) or a timestamp is zero.
-    """
-    if header.leap == _LEAP_ALARM or header.stratum > _MAX_STRATUM:
-        raise NTPError("server is not synchronized")
-    if header.recv_ts == 0 or header.xmit_ts == 0:
-        raise NTPError("zero receive or transmit timestamp")
-    return (timescale.from_ntp64(header.recv_ts, pivot),
-            timescale.from_ntp64(header.xmit_ts, pivot))
 
 
 def offset_delay(t1, t2, t3, t4, asymmetry=0):

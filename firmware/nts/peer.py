@@ -1,21 +1,35 @@
-# One configured server as the engine sees it: its NTS association, clock-filter samples
-# and schedule (key exchange back-off, re-key refresh, Kiss-o'-Death holds). Sans-IO: the
-# engine passes the monotonic time `now` (seconds) in and does the I/O.
+# One configured server as the engine sees it: the sans-IO core of the engine. It takes
+# the monotonic time `now` (seconds), NTP timestamps and datagrams in, and says what to
+# do; the engine (nts.engine) performs it and owns sockets, clock and flash:
+#
+#   kind, arg = peer.next_action(now)
+#     DO_KEY_EXCHANGE           run NTS-KE, then ke_ok(result, ...) or ke_failed(...)
+#     DO_QUERY                  data = peer.request(t1); send it; peer.sent(t1, now);
+#                               outcome = await nts.query.wait_reply(ep, peer.receive, ...)
+#                               events = peer.on_outcome(outcome, now, now_ns, poll_s)
+#     DO_WAIT, until            nothing before `until` (monotonic s)
+#     DO_REPORT, reason         this server cannot be used (state/last_error say why)
 #
 # When a key exchange is due (RFC 8915 5.7 / 6):
-#   - no association yet, or it ran out of cookies, or it got an NTS NAK without a good
-#     reply since (NTSAssociation.action() says so);
+#   - no association yet, or it ran out of cookies, or it got an NTS NAK and no
+#     authenticated reply since (NTSAssociation.action() says so);
 #   - the refresh time passed (a random point in [MinRefresh, MaxRefresh] after the last
 #     exchange, so servers rotate our keys and a fleet does not re-key in step);
 #   - but never before `ke_due`: a failed exchange backs off exponentially, from
-#     KE_BACKOFF_MIN doubling up to KE_BACKOFF_MAX.
+#     KE_BACKOFF_MIN doubling up to KE_BACKOFF_MAX; a re-key after a NAK is rate-limited
+#     alike (at once, then 16, 32, 64 s ... while NAKs keep coming without a good reply
+#     between): anyone who sees a request's UID can forge a NAK, and must not be able to
+#     force a TLS handshake on every poll. nak_rekeys counts those re-keys.
 # A failed refresh keeps the old association while it still has cookies.
 #
-# Kiss-o'-Death (authenticated only; see nts.association): RATE doubles this server's
-# hold-off (up to RATE_MAX_FACTOR times its poll interval); DENY and RSTR drop the
-# association and stop querying it until its next scheduled re-key (RFC 5905 7.4: stop
-# using the server; RFC 8915: a new key exchange is a new association).
-from nts import ntp, selection, timescale
+# Outcomes of a query (nts.reply): RATE doubles this server's hold-off (up to
+# RATE_MAX_FACTOR times its poll interval); DENY (DENY, RSTR) drops the association and
+# stops querying it until its next scheduled re-key (RFC 5905 7.4: stop using the
+# server; RFC 8915: a new key exchange is a new association); UNSYNC reports "server
+# unsynchronized"; NAK (no authenticated reply came) re-keys, rate-limited as above.
+from micropython import const
+
+from nts import reply, selection, timescale
 from nts.association import ACTION_QUERY, NTSAssociation
 from nts.config import MODE_NTP, MODE_NTS
 from nts.platform import random_bytes
@@ -25,16 +39,19 @@ NS = timescale.NS_PER_S
 KE_BACKOFF_MIN = 16         # s: first retry after a failed key exchange
 KE_BACKOFF_MAX = 86400      # s
 RATE_MAX_FACTOR = 64
+NAK_REKEY_MIN = 16          # s: the second NAK-triggered re-key in a row waits this long
+
+# Actions (next_action); small ints: every string constant costs heap in a .mpy bundle.
+DO_KEY_EXCHANGE = const(1)
+DO_QUERY = const(2)
+DO_WAIT = const(3)
+DO_REPORT = const(4)
 
 
 def uniform(lo, hi):
     """A random number in [lo, hi] from os.urandom (spreads polls and re-keys)."""
     r = int.from_bytes(random_bytes(4), "big") / 4294967296.0
     return lo + (hi - lo) * r
-
-
-def _printable(code):
-    return "".join(chr(c) if 32 <= c < 127 else "?" for c in code)
 
 
 class Peer:
@@ -45,7 +62,7 @@ class Peer:
         self.name = cfg.Instance
         self.assoc = None
         self.samples = []           # selection.Sample, oldest first
-        self.last = None            # the last association.Sample (ns), for status
+        self.last = None            # the last reply.Sample (ns), for status
         self.state = "new"
         self.last_error = ""
         self.last_ke = None         # unix seconds of the last successful key exchange
@@ -59,24 +76,37 @@ class Peer:
         self.synced = False         # gave a good sample since boot
         self.ntp_addr = None        # resolved NTP socket address last queried (nts.sources)
         self.cert = None            # state.CertRecord of the session's chain (nts.engine)
+        self.nak_rekeys = 0         # re-keys after NAKs since the last good reply
+        self._req = None            # the outstanding request
         self.counter = server_counter(cfg)
         self.plain = cfg.Mode == MODE_NTP   # unauthenticated NTPv4: no key exchange
+        self.usable = self.plain or cfg.Mode == MODE_NTS    # else not implemented here
         if self.plain:
             from nts.plainntp import PlainAssociation
             self.assoc = PlainAssociation(cfg.ServerURL, cfg.ServerPort,
                                           int(cfg.DelayAsymmetry * 1000000))
 
+    def next_action(self, now):
+        """(kind, arg): what the engine should do for this server now (see above)."""
+        if not self.usable:
+            self.failed("mode %s is not implemented" % self.cfg.Mode, "unsupported")
+            return DO_REPORT, self.last_error
+        a = self.assoc
+        if a is None or a.action() != ACTION_QUERY:
+            if now >= self.ke_due:
+                return DO_KEY_EXCHANGE, None
+            if self.state not in ("ke-failed", "denied", "nak"):
+                self.failed(self.last_error or "no NTS association", "no-session")
+            return DO_WAIT, self.ke_due
+        if not self.plain and self.refresh_at is not None and now >= self.refresh_at \
+                and now >= self.ke_due:
+            return DO_KEY_EXCHANGE, None
+        if now >= self.hold_until:
+            return DO_QUERY, None
+        self.state = "held"
+        return DO_WAIT, self.hold_until
+
     # --- key exchange ----------------------------------------------------------------
-
-    def usable(self):
-        return self.cfg.Mode == MODE_NTS or self.plain
-
-    def needs_ke(self, now):
-        if self.plain:
-            return False
-        if self.assoc is None or self.assoc.action() != ACTION_QUERY:
-            return now >= self.ke_due
-        return self.refresh_at is not None and now >= self.refresh_at and now >= self.ke_due
 
     def ke_ok(self, result, now, unix_s):
         self.assoc = NTSAssociation(result, int(self.cfg.DelayAsymmetry * 1000000))
@@ -129,10 +159,6 @@ class Peer:
 
     # --- queries ---------------------------------------------------------------------
 
-    def may_query(self, now):
-        return (self.assoc is not None and self.assoc.action() == ACTION_QUERY
-                and now >= self.hold_until)
-
     def needs_preflight(self, now):
         p = self.cfg.Preflight
         return p > 0 and (self.last_tx is None or now - self.last_tx >= p)
@@ -142,7 +168,7 @@ class Peer:
         return (a.ntp_server or self.cfg.ke_host()), a.ntp_port
 
     def add_sample(self, s, now):
-        """Record an association.Sample taken at monotonic `now`."""
+        """Record a reply.Sample taken at monotonic `now`."""
         self.last = s
         self.synced = True
         self.state = "ok"
@@ -156,16 +182,46 @@ class Peer:
         self.state = state
         self.last_error = reason
 
-    def on_kiss(self, code, now, poll_s):
-        if code == ntp.KISS_NTS_NAK:
-            self.failed("NTS NAK: key exchange at the next poll", "nak")
-        elif code == b"RATE":
+    def request(self, t1):
+        """The datagram of a new query (uses a cookie); t1: NTP time now (ns)."""
+        data, self._req = self.assoc.make_request(t1)
+        return data
+
+    def sent(self, t1, now):
+        """The request left at NTP time t1, monotonic `now`. The packet does not carry
+        t1 (its transmit timestamp is random, RFC 9109), so the engine takes it after
+        the AEAD work: building the request is not network delay."""
+        self._req.t1 = t1
+        self.last_tx = now
+
+    def receive(self, data, t4):
+        """The nts.reply.Outcome of one datagram for the outstanding request."""
+        return self.assoc.receive(self._req, data, t4)
+
+    def on_outcome(self, o, now, now_ns, poll_s):
+        """Act on a query's final outcome; returns the counter's events."""
+        self._req = None
+        kind = o.kind
+        if kind == reply.SAMPLE:
+            self.add_sample(o.sample, now)
+            self.nak_rekeys = 0
+            return self.counter.success(now_ns)
+        reason = o.reason
+        if kind == reply.NAK and self.assoc.action() != ACTION_QUERY:
+            # No authenticated reply came (and no alternate keys to try): re-key, at
+            # once the first time in a row, then after 16, 32, 64 s ...
+            n = self.nak_rekeys
+            wait = min(NAK_REKEY_MIN << min(n - 1, 16), KE_BACKOFF_MAX) if n else 0
+            self.ke_due = max(self.ke_due, now + wait)
+            self.nak_rekeys = n + 1
+            reason = "NTS NAK: key exchange in %d s" % wait
+        elif kind == reply.RATE:
             self.rate_factor = min(self.rate_factor * 2, RATE_MAX_FACTOR)
             self.hold_until = now + poll_s * self.rate_factor
-            self.failed("KoD RATE: polling %dx slower" % self.rate_factor, "rate")
-        else:
-            # DENY, RSTR and unknown kisses: stop until the scheduled re-key (a plain
-            # NTPv4 server, which has no keys: for as long).
+            reason = "KoD RATE: polling %dx slower" % self.rate_factor
+        elif kind == reply.DENY:
+            # Stop until the scheduled re-key (a plain NTPv4 server, which has no keys:
+            # for as long).
             self.samples = []
             until = now + uniform(self.cfg.MinRefresh, self.cfg.MaxRefresh)
             if self.plain:
@@ -173,7 +229,9 @@ class Peer:
             else:
                 self.assoc = None
                 self.ke_due = until
-            self.failed("KoD %s: not used until re-keyed" % _printable(code), "denied")
+            reason += ": not used until re-keyed"
+        self.failed(reason, kind)       # the kind is the state to show
+        return self.counter.error(now_ns, reason)
 
     def shift(self, offset_s):
         """The local clock was stepped by offset_s: re-reference the stored samples."""
@@ -195,4 +253,7 @@ class Peer:
                 "stratum": None if self.last is None else self.last.stratum,
                 "cookies": 0 if a is None else len(a.cookies),
                 "aead": None if a is None else a.aead, "last_ke": self.last_ke,
-                "errors": self.counter.total, "last_error": self.last_error}
+                "ke_count": self.ke_count, "nak_rekeys": self.nak_rekeys,
+                "errors": self.counter.total, "last_error": self.last_error,
+                "ntp": None if a is None else self.ntp_address(),
+                "ntp_addr": self.ntp_addr}

@@ -4,9 +4,9 @@
 # timestamp (RFC 9109) that the answer's origin field must echo, one answer per request,
 # and the selection outvoting a liar. Same interface as NTSAssociation, so the engine
 # drives both alike; there are no keys and no cookies, so never a key exchange.
-from nts import ntp
-from nts.association import ACTION_QUERY, Sample
-from nts.errors import KissOfDeath, NTPError
+from nts import ntp, reply
+from nts.association import ACTION_QUERY
+from nts.errors import NTSError
 from nts.platform import random_bytes
 
 
@@ -34,23 +34,18 @@ class PlainAssociation:
         data = ntp.Header(mode=ntp.MODE_CLIENT, poll=poll, xmit_ts=xmit_ts).encode().getvalue()
         return data, PlainRequest(xmit_ts, t1)
 
-    def handle_response(self, req, data, t4):
-        """A Sample; NTPError/ParseError for a packet to ignore; KissOfDeath for a kiss
-        (unauthenticated, as every plain NTP answer: RFC 5905 7.4 says to honour it)."""
-        if req.answered:
-            raise NTPError("request already answered")
-        header, _ = ntp.parse_packet(data)
-        if header.mode != ntp.MODE_SERVER or header.version != ntp.VERSION:
-            raise NTPError("not an NTPv4 server response")
-        if header.orig_ts != req.xmit_ts:
-            raise NTPError("origin timestamp does not match our request")
-        req.answered = True
-        code = header.kiss_code()
-        if code is not None:
-            raise KissOfDeath(code)
-        t2, t3 = ntp.check_sample(header, req.t1)
-        offset, delay = ntp.offset_delay(req.t1, t2, t3, t4, self.asymmetry)
-        return Sample(offset, max(delay, 0), header, req.t1, t4)
+    def receive(self, req, data, t4):
+        """The nts.reply.Outcome of datagram `data`: DROP unless it answers req; a kiss
+        counts (unauthenticated, as every plain NTP answer: RFC 5905 7.4 says to honour
+        it)."""
+        try:
+            header, _ = ntp.answer_header(req, data)
+        except NTSError as e:      # ParseError, NTPError
+            return reply.Outcome(reply.DROP, str(e))
+        o = reply.judge(header, req.t1, t4, self.asymmetry)
+        if o.kind != reply.DROP:
+            req.answered = True     # one answer per request; an ignored kiss is none
+        return o
 
     def __repr__(self):
         return "PlainAssociation(%s:%d)" % (self.ntp_server, self.ntp_port)

@@ -5,12 +5,15 @@
 #
 # Snapshot (every key optional):
 #   {"time_ns": int, "clock": {"driver": str, "trusted": bool},
+#    "store_error": str,
 #    "groups": {"legal": {"ok": bool, "offset": float, "truechimers": [names],
-#                         "min_servers": int, "errors": int, "disabled": bool,
-#                         "last_sync_ns": int, "reason": str}, ...},
+#                         "rejected": {name: why}, "min_servers": int, "errors": int,
+#                         "disabled": bool, "last_sync_ns": int, "reason": str}, ...},
 #    "servers": [{"name", "host", "port", "mode", "state", "offset" (s), "delay" (s),
 #                 "stratum", "cookies" (list or count), "aead" (id), "last_ke" (unix s),
-#                 "errors", "last_error"}, ...]}
+#                 "ke_count", "nak_rekeys", "errors", "last_error", "ntp" ((host, port) as
+#                 negotiated), "ntp_addr" (socket address last queried)}, ...]}
+# (Engine.snapshot() is the public status model; nothing reads engine internals.)
 from nts.aead import NAMES
 from nts.timescale import NS_PER_S
 from rtc.civil import iso_utc
@@ -20,7 +23,8 @@ _AEAD_NAMES = dict((v, k) for k, v in NAMES.items())
 _SERVER_FIELDS = (("name", str, ""), ("host", str, ""), ("port", int, 0), ("mode", str, ""),
                   ("state", str, ""), ("offset", float, None), ("delay", float, None),
                   ("stratum", int, None), ("aead", int, None), ("last_ke", int, None),
-                  ("errors", int, 0), ("last_error", str, ""))
+                  ("ke_count", int, 0), ("nak_rekeys", int, 0), ("errors", int, 0),
+                  ("last_error", str, ""))
 _GROUP_FIELDS = (("ok", bool, False), ("offset", float, None), ("min_servers", int, None),
                  ("errors", int, 0), ("disabled", bool, False), ("last_sync_ns", int, None),
                  ("reason", str, ""))

@@ -99,7 +99,9 @@ def ntp_exchange(result, host="127.0.0.1"):
         data, req = assoc.make_request(timescale.from_unix_ns(time.time_ns()))
         sock.sendto(data, (result.ntp_server or host, result.ntp_port))
         reply = sock.recv(2048)
-        return assoc.handle_response(req, reply, timescale.from_unix_ns(time.time_ns()))
+        o = assoc.receive(req, reply, timescale.from_unix_ns(time.time_ns()))
+        assert o.sample is not None, o
+        return o.sample
     finally:
         sock.close()
 

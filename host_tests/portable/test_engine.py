@@ -1,7 +1,8 @@
 # The sync engine's logic with fake transports (no sockets, no TLS): selection and the
 # clock, priority fall-through, key-exchange scheduling and back-off, Kiss-o'-Death,
-# NAK, preflight, the power-safe cookie reserve and restart, status (the certificate
-# time policy: test_firstboot). Servers answer through nts_double with a simulated true time.
+# NAK (RFC 8915 5.7) and its rate-limited re-key, unsynchronized servers, preflight,
+# the power-safe cookie reserve and restart, cancellation, status (the certificate time
+# policy: test_firstboot). Servers answer through nts_double with a simulated true time.
 import asyncio
 import os
 import sys
@@ -31,7 +32,8 @@ class Mono:
 
 class FakeServer:
     """Behaviour of one server: lie (s), dead, ke_fail, and one-shot `next` replies
-    ("drop", "nocookies", or a kiss code: b"NTSN" (NAK), b"RATE", b"DENY")."""
+    (see Endpoint.send: "drop", "nocookies", a kiss code: b"NTSN" (NAK), b"RATE",
+    b"DENY", server_answer arguments, or several datagrams)."""
 
     def __init__(self, lie=0.0, dead=False, ke_fail=False):
         self.lie = lie
@@ -57,13 +59,21 @@ class Endpoint:
             srv.preflights += 1
             return
         srv.queries += 1
-        # one-shot behaviours: "drop", "nocookies", or a kiss code (bytes, NTSN = NAK)
+        # one-shot behaviours: "drop", "nocookies", a kiss code (bytes, NTSN = NAK), a
+        # dict of nts_double.server_answer arguments, or a tuple of these: one datagram
+        # each, in order
         what = srv.next.pop(0) if srv.next else ""
-        t2 = timescale.from_unix_ns(self.clock.true_ns + int(srv.lie * SEC))
+        for w in (what if isinstance(what, tuple) else (what,)):
+            self._answer(data, w)
+
+    def _answer(self, data, what):
+        t2 = timescale.from_unix_ns(self.clock.true_ns + int(self.srv.lie * SEC))
         kw = {"cookies": (b"C" * 100,), "t2": t2, "t3": t2}
         if isinstance(what, bytes):
             kw["kiss"] = what
             kw["stratum"] = 0
+        elif isinstance(what, dict):
+            kw.update(what)
         elif what == "drop":
             return
         elif what == "nocookies":
@@ -393,3 +403,180 @@ def test_filter_samples_follow_steps_and_short_slews():
     eng.mono.t += 30
     _run(eng.sync_once())
     assert eng.decision.kind == "slew" and a.samples == []
+
+
+# --- reply handling per the RFCs (nts.reply, nts.query, nts.peer) ------------------------
+
+def test_nak_does_not_end_the_wait_for_the_authenticated_reply():
+    # RFC 8915 5.7: a NAK is unauthenticated; anyone who saw the UID can send one. The
+    # genuine answer that follows it within the query timeout is used, and no re-key.
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1)
+    _run(eng.sync_once())
+    s.next = [(ntp.KISS_NTS_NAK, "")]
+    eng.mono.t += 30
+    assert _run(eng.sync_once()).ok
+    p = _peer(eng, "a")
+    assert p.state == "ok" and p.nak_rekeys == 0
+    eng.mono.t += 30
+    _run(eng.sync_once())
+    assert s.ke_calls == 1
+
+
+def test_nak_rekeys_are_rate_limited():
+    # Without an authenticated reply a NAK means re-key, but an on-path attacker who sees
+    # the UID (and blocks the genuine answer) must not force a TLS handshake on every
+    # poll: the re-keys after NAKs in a row wait 0, 16, 32, 64 s.
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1)
+    _run(eng.sync_once())
+    p = _peer(eng, "a")
+    s.next = [ntp.KISS_NTS_NAK] * 20
+    eng.mono.t += 30
+    _run(eng.sync_once())
+    waits = [p.ke_due - eng.mono.t]
+    for _ in range(3):
+        eng.mono.t = max(eng.mono.t + 1, p.ke_due)
+        calls = s.ke_calls
+        _run(eng.sync_once())               # re-key, and the new session is NAKed too
+        assert s.ke_calls == calls + 1 and p.state == "nak"
+        waits.append(p.ke_due - eng.mono.t)
+        eng.mono.t += 1
+        _run(eng.sync_once())               # too early: no handshake, no query
+        assert s.ke_calls == calls + 1 and p.state == "nak"
+    assert waits == [0, 16, 32, 64], waits
+    assert eng.snapshot()["servers"][0]["nak_rekeys"] == 4
+    assert statusview.model(eng.snapshot())["servers"][0]["nak_rekeys"] == 4
+    s.next = []
+    eng.mono.t = p.ke_due
+    assert _run(eng.sync_once()).ok         # re-keyed; a good reply resets the count
+    assert p.state == "ok" and p.nak_rekeys == 0
+
+
+def test_other_kiss_codes_drop_the_packet_only():
+    # RFC 5905 7.4 / RFC 8633: INIT, STEP or garbage is no reason to shun a server: the
+    # packet is discarded, the wait goes on (to the timeout here: an authenticated kiss
+    # was the server's one answer), the association stays and the next poll is normal.
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1)
+    _run(eng.sync_once())
+    p = _peer(eng, "a")
+    for code in (b"INIT", b"STEP", b"\x01\x02\xfe\xff"):
+        s.next = [code]
+        eng.mono.t += 30
+        _run(eng.sync_once())
+        assert p.state == "no-reply" and p.assoc is not None, p.state
+        assert p.last_error.startswith("no answer within 2.0 s (ignored: kiss code ")
+        eng.mono.t += 30
+        _run(eng.sync_once())
+        assert p.state == "ok"
+    assert s.ke_calls == 1 and p.hold_until == 0.0
+
+
+def test_unsynchronized_server_is_a_definite_answer():
+    # Authenticated, but leap 3 / stratum 16 / zero transmit time: reported at once as
+    # "server unsynchronized"; the wait does not go on to the reply queued behind it.
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1)
+    _run(eng.sync_once())
+    p = _peer(eng, "a")
+    eps = []
+    udp = tr.udp
+
+    def keep(host, port):
+        eps.append(udp(host, port))
+        return eps[-1]
+    tr.udp = keep
+    for kw in ({"leap": 3}, {"stratum": 16}, {"zero_ts": True}):
+        s.next = [(kw, "")]
+        eng.mono.t += 30
+        _run(eng.sync_once())
+        assert p.state == "unsynchronized" and "server unsynchronized" in p.last_error
+        assert len(eps[-1].replies) == 1        # the wait ended before the next datagram
+    assert s.ke_calls == 1
+
+
+def test_silence_is_reported_as_the_timeout():
+    s = FakeServer()
+    eng, clock, tr, _ = _setup({"a": s}, min_servers=1)
+    _run(eng.sync_once())
+    s.next = ["drop"]
+    eng.mono.t += 30
+    _run(eng.sync_once())
+    p = _peer(eng, "a")
+    assert p.state == "no-reply" and p.last_error == "no answer within 2.0 s"
+
+
+def test_peer_is_a_sans_io_core():
+    # Timestamps in, actions out: no key exchange, query or wait decided by the shell.
+    from nts import peer as pm
+    from nts import reply
+    eng, clock, tr, _ = _setup({"a": FakeServer()}, min_servers=1)
+    p = _peer(eng, "a")
+    assert p.next_action(1000.0) == (pm.DO_KEY_EXCHANGE, None)
+    r = ke.KEResult(15, [b"C" * 100] * 8, "a.test", 123)
+    r.c2s, r.s2c = dbl.C2S, dbl.S2C
+    p.ke_ok(r, 1000.0, BUILD)
+    assert p.next_action(1000.0) == (pm.DO_QUERY, None)
+    t1 = timescale.from_unix_ns(TRUE_NS)
+    data = p.request(t1)
+    p.sent(t1, 1000.0)
+    o = p.receive(dbl.server_answer(data, dbl.S2C, 15, stratum=0, kiss=b"RATE"), t1 + SEC)
+    assert o.kind == reply.RATE
+    p.on_outcome(o, 1000.0, TRUE_NS, 30)
+    kind, until = p.next_action(1001.0)
+    assert kind == pm.DO_WAIT and until == 1060.0
+    assert p.next_action(until)[0] == pm.DO_QUERY
+    data = p.request(t1)
+    o = p.receive(dbl.server_answer(data, dbl.S2C, 15, stratum=0, kiss=b"DENY"), t1 + SEC)
+    p.on_outcome(o, until, TRUE_NS, 30)
+    kind, due = p.next_action(until)
+    assert kind == pm.DO_WAIT and p.assoc is None and due >= until + p.cfg.MinRefresh
+    assert p.next_action(due)[0] == pm.DO_KEY_EXCHANGE
+
+
+def test_cancelled_engine_closes_sockets_and_persists():
+    # Cancelling the engine task during a key exchange or a query: the sockets close
+    # (the transport's finally blocks) and the state reaches flash.
+    import asyncio
+    closed = []
+    path = _state_path("cancel_ke")
+    eng, clock, tr, _ = _setup({"a": FakeServer()}, min_servers=1, store=st.Store(path))
+
+    async def hanging_ke(cfg, policy, gate):
+        try:
+            await asyncio.sleep(60)
+        finally:
+            closed.append("ke")
+    tr.key_exchange = hanging_ke
+
+    async def cancel_soon(eng):
+        task = asyncio.create_task(eng.run())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            return True
+        return False
+    assert _run(cancel_soon(eng)) and closed == ["ke"]
+    assert st.Store(path)._read(path, None) is not None       # state written
+
+    path = _state_path("cancel_query")
+    eng, clock, tr, _ = _setup({"a": FakeServer()}, min_servers=1, store=st.Store(path))
+    udp = tr.udp
+
+    def hanging_udp(host, port):
+        ep = udp(host, port)
+
+        async def recv(timeout):
+            await asyncio.sleep(60)
+
+        def close():
+            closed.append("udp")
+        ep.recv, ep.close = recv, close
+        return ep
+    tr.udp = hanging_udp
+    assert _run(cancel_soon(eng)) and closed == ["ke", "udp"]
+    # The 8 cookies less the one the cancelled request used, all on flash now.
+    assert len(st.Store(path)._read(path, None).sessions["a"].cookies) == 7

