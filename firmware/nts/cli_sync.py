@@ -1,9 +1,12 @@
 # `nts sync --server HOST[:PORT] [--server ...] --ca PEMFILE [--name SNI] [--min-servers N]
-#           [--state FILE] [--timeout S] [--json]`
+#           [--state FILE] [--timeout S] [--json]
+#           [--smgw HOST[:PORT] --client-cert CERT.pem --client-key KEY.pem]`
 # One engine round (nts.engine): NTS-KE with every server (PORT is the NTS-KE port,
 # default 4460), one authenticated query each in parallel, selection, a table. It NEVER
 # sets the host clock: the clock is rtc.unix.UnixClock, which only keeps a software
 # offset. --state FILE persists the sessions so the next run needs no key exchange.
+# --smgw adds one NTPv4TLS source (nts.smgw: NTPv4 inside TLS, PORT default 443), its
+# chain checked against --ca (EKU timeStamping); with it, --server is optional.
 # Exit status 0 when at least --min-servers (default 1) agreeing sources were found;
 # Ctrl-C: the sockets are closed, the state saved, status 130 (with --json still one
 # JSON object, with "interrupted": true).
@@ -18,7 +21,9 @@ from nts.platform import ticks_diff, ticks_ms
 from nts.tls import trust
 
 _SPEC = {"--ca": True, "--name": True, "--min-servers": True, "--state": True,
-         "--timeout": True, "--json": False}
+         "--timeout": True, "--json": False, "--smgw": True, "--client-cert": True,
+         "--client-key": True}
+SMGW_PORT = 443
 
 
 def _split_servers(argv):
@@ -35,8 +40,8 @@ def _split_servers(argv):
         else:
             rest.append(argv[i])
             i += 1
-    if not servers:
-        raise ConfigError("--server", "at least one is required")
+    if not servers and "--smgw" not in rest:
+        raise ConfigError("--server", "at least one is required (or --smgw)")
     return servers, rest
 
 
@@ -58,6 +63,14 @@ def _setup(argv):
         servers.append({"Instance": "s%d" % (i + 1), "ServerURL": host,
                         "NTSKEServerPort": port, "Preflight": 0,
                         "AEADAlgorithm": ["AES-SIV-CMAC-256", "AES-128-GCM-SIV"]})
+    if "--smgw" in opts:
+        host, port = cli.split_host_port(opts["--smgw"], SMGW_PORT)
+        addrs.append((host, port))
+        servers.append({"Instance": "smgw", "ServerURL": host, "ServerPort": port,
+                        "Mode": "NTPv4TLS", "ClientCertificate":
+                        "station" if "--client-cert" in opts else ""})
+        if ("--client-cert" in opts) != ("--client-key" in opts):
+            raise ConfigError("--client-key", "--client-cert and --client-key go together")
     config = Config.from_dict({"servers": servers, "groups": {
         "legal": {"MinServers": _number(opts, "--min-servers", "1", int)}}})
     store = trust.TrustStore()
@@ -76,9 +89,10 @@ def _rows(snap, addrs):
         name = s["name"]
         good = s["state"] == "ok"
         rows.append({
-            "host": host, "port": port, "authenticated": good,
+            "host": host, "port": port, "mode": s["mode"], "authenticated": good,
             "offset_s": s["offset"] if good else None,
             "delay_s": s["delay"] if good else None,
+            "max_error_s": s["max_error"] if good else None,
             "stratum": s["stratum"] if good else None,
             "aead": s["aead"], "cookies": s["cookies"], "key_exchanges": s["ke_count"],
             "error": None if good else (s["last_error"] or s["state"]),
@@ -140,8 +154,12 @@ def main(argv):
         if "--state" in opts:
             from nts.state import Store
             state = Store(opts["--state"])
-        engine = Engine(config, UnixClock(trusted=True),
-                        Transport(store, opts.get("--name"), timeout), state)
+        transport = Transport(store, opts.get("--name"), timeout)
+        if "--client-cert" in opts:
+            from nts.smgw import Identity
+            transport.identities = {"station": Identity(opts["--client-cert"],
+                                                        opts["--client-key"])}
+        engine = Engine(config, UnixClock(trusted=True), transport, state)
         engine.query_timeout = min(timeout, 2.0)
         engine.load_state()
         t0 = ticks_ms()
@@ -167,6 +185,12 @@ def main(argv):
            "servers": _rows(snap, addrs)}
     if interrupted:
         out["interrupted"] = True
+    # UTC as the synced (software-offset) clock says, and when it last synced: what the
+    # white paper asks an SMGW source to expose, shown for every source alike.
+    from nts.statusview import iso_utc
+    out["utc"] = iso_utc(snap["time_ns"] // 1000000000)
+    last = snap["groups"]["legal"]["last_sync_ns"]
+    out["last_sync"] = iso_utc(last // 1000000000) if last else None
     err = snap["store_error"]
     if err and state is not None and "no state file" not in err:
         out["state_error"] = err
