@@ -35,6 +35,8 @@ Faults (all default False):
     no_bc_intermediate  first intermediate has no basicConstraints at all
     root_pathlen0       root has pathLenConstraint 0 (so an intermediate breaks it)
     no_server_auth      leaf EKU lists clientAuth only
+    eku=None            leaf EKU as a list of cryptography OIDs (overrides no_server_auth);
+                        [] leaves the extension out (the SMGW tests: timeStamping)
     leaf_bad_key_usage  leaf keyUsage is keyEncipherment only (no digitalSignature)
     unknown_critical    leaf carries an unknown critical extension
     pss                 every signature is RSASSA-PSS (MGF1 same hash, salt = hash length)
@@ -60,7 +62,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 _KEYS = {}
 _SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p ** 0.5) + 1))]
 _HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
-_CURVES = {"p256": ec.SECP256R1, "p384": ec.SECP384R1}
+_CURVES = {"p256": ec.SECP256R1, "p384": ec.SECP384R1,
+           "bp256": ec.BrainpoolP256R1}      # bp256: the SMGW tests (boards lack it)
 DAY = 86400
 
 
@@ -225,7 +228,7 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
                no_bc_intermediate=False,
                root_pathlen0=False, no_server_auth=False, leaf_bad_key_usage=False,
                unknown_critical=False, pss=False, pss_salt=None, bad_signature=False,
-               prefix=None, leaves=1):
+prefix=None, leaves=1, eku=None):
     """Make a root, `intermediates` CAs and a leaf; write PEM files into tmpdir."""
     import time
     now = int(time.time()) if now is None else int(now)
@@ -279,8 +282,9 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
     dns = [hostname] if dns_names is None and hostname else list(dns_names or [])
     ipl = [ip] if ips is None and ip else list(ips or [])
     san = [x509.DNSName(n) for n in dns] + [x509.IPAddress(ipaddress.ip_address(a)) for a in ipl]
-    eku = [ExtendedKeyUsageOID.CLIENT_AUTH] if no_server_auth \
-        else [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+    if eku is None:
+        eku = [ExtendedKeyUsageOID.CLIENT_AUTH] if no_server_auth \
+            else [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
     leaf_name = _name(dns[0] if dns else (hostname or "leaf"), "mpnts test server")
 
     def build_leaf(key, serial):
@@ -288,10 +292,11 @@ def make_chain(tmpdir, kind="rsa", hostname="localhost", ip="127.0.0.1", interme
              .issuer_name(issuer_name).public_key(key.public_key()).serial_number(serial)
              .not_valid_before(_ts(nb)).not_valid_after(_ts(na))
              .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-             .add_extension(_leaf_usage(leaf_bad_key_usage), critical=True)
-             .add_extension(x509.ExtendedKeyUsage(eku), critical=False)
-             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                 issuer_key.public_key()), critical=False))
+             .add_extension(_leaf_usage(leaf_bad_key_usage), critical=True))
+        if eku:
+            b = b.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
+        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            issuer_key.public_key()), critical=False)
         if san:
             b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
         if unknown_critical:

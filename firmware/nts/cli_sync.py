@@ -1,9 +1,12 @@
 # `nts sync --server HOST[:PORT] [--server ...] --ca PEMFILE [--name SNI] [--min-servers N]
-#           [--state FILE] [--timeout S] [--json]`
+#           [--state FILE] [--timeout S] [--json]
+#           [--smgw HOST[:PORT] --client-cert CERT.pem --client-key KEY.pem]`
 # One engine round (nts.engine): NTS-KE with every server (PORT is the NTS-KE port,
 # default 4460), one authenticated query each in parallel, selection, a table. It NEVER
 # sets the host clock: the clock is rtc.unix.UnixClock, which only keeps a software
 # offset. --state FILE persists the sessions so the next run needs no key exchange.
+# --smgw adds one NTPv4TLS source (nts.smgw: NTPv4 inside TLS, PORT default 443), its
+# chain checked against --ca (EKU timeStamping); with it, --server is optional.
 # Exit statuses (nts.cli): 0 at least --min-servers (default 1) agreeing sources, 1 fewer,
 # 2 usage, 3 no server answered an authenticated query (network / key exchange), 130 Ctrl-C:
 # the sockets are closed, the state saved, and with --json still one JSON object, with
@@ -20,10 +23,13 @@ from nts.timescale import NS_PER_S
 from nts.tls import trust
 
 _SPEC = {"--ca": True, "--name": True, "--min-servers": True, "--state": True,
-         "--timeout": True, "--json": False}
+         "--timeout": True, "--json": False, "--smgw": True, "--client-cert": True,
+         "--client-key": True}
+SMGW_PORT = 443
 
 USAGE = """usage: nts sync --server HOST[:PORT] [--server ...] --ca ROOT.pem [--name SNI]
                 [--min-servers N] [--state FILE] [--timeout S] [--json]
+                [--smgw HOST[:PORT] --client-cert CERT.pem --client-key KEY.pem]
 Key exchange and one NTS-protected query per server in parallel, then selection: prints
 each server's offset, delay and verdict and the agreed offset. Never sets the host clock.
   --server HOST[:PORT]  an NTS-KE server (port 4460 by default; IPv6 as [ADDR]:PORT); repeat
@@ -32,7 +38,11 @@ each server's offset, delay and verdict and the agreed offset. Never sets the ho
   --min-servers N       agreeing servers needed (default 1)
   --state FILE          keep sessions here (created 0600) so the next run needs no key exchange
   --timeout S           seconds per key exchange (default 5, at most 600)
-  --json                one JSON object; errors as {"type", "message"}"""
+  --json                one JSON object; errors as {"type", "message"}
+  --smgw HOST[:PORT]    a Smart Meter Gateway (NTPv4 inside TLS, port 443 by default):
+                        its certificate must end at --ca and carry EKU timeStamping
+  --client-cert FILE    the station's certificate for the gateway (PEM), with
+  --client-key FILE     its private key (PEM)"""
 
 # Peer states (nts.peer) -> the error type a script sees.
 _STATE_TYPES = {"no-reply": "Timeout", "nak": "NTSNak", "rate": "KissOfDeath",
@@ -55,8 +65,8 @@ def _split_servers(argv):
         else:
             rest.append(argv[i])
             i += 1
-    if not servers:
-        raise ConfigError("--server", "at least one is required")
+    if not servers and "--smgw" not in rest:
+        raise ConfigError("--server", "at least one is required (or --smgw)")
     return servers, rest
 
 
@@ -81,6 +91,14 @@ def _setup(argv):
         servers.append({"Instance": "s%d" % (i + 1), "ServerURL": host,
                         "NTSKEServerPort": port, "Preflight": 0,
                         "AEADAlgorithm": ["AES-SIV-CMAC-256", "AES-128-GCM-SIV"]})
+    if "--smgw" in opts:
+        host, port = cli.split_host_port(opts["--smgw"], SMGW_PORT)
+        addrs.append((host, port))
+        servers.append({"Instance": "smgw", "ServerURL": host, "ServerPort": port,
+                        "Mode": "NTPv4TLS", "ClientCertificate":
+                        "station" if "--client-cert" in opts else ""})
+        if ("--client-cert" in opts) != ("--client-key" in opts):
+            raise ConfigError("--client-key", "--client-cert and --client-key go together")
     config = Config.from_dict({"servers": servers, "groups": {
         "legal": {"MinServers": _number(opts, "--min-servers", "1", int)}}})
     store = trust.TrustStore()
@@ -101,9 +119,10 @@ def _rows(snap, addrs):
         name = s["name"]
         good = s["state"] == "ok"
         rows.append({
-            "host": host, "port": port, "authenticated": good,
+            "host": host, "port": port, "mode": s["mode"], "authenticated": good,
             "offset_s": s["offset"] if good else None,
             "delay_s": s["delay"] if good else None,
+            "max_error_s": s["max_error"] if good else None,
             "stratum": s["stratum"] if good else None,
             "aead": s["aead"], "cookies": s["cookies"], "key_exchanges": s["ke_count"],
             "ntp": _ntp(s),
@@ -191,8 +210,12 @@ def main(argv):
         if "--state" in opts:
             from nts.state import Store
             state = Store(opts["--state"])
-        engine = Engine(config, UnixClock(trusted=True),
-                        Transport(store, opts.get("--name"), timeout), state)
+        transport = Transport(store, opts.get("--name"), timeout)
+        if "--client-cert" in opts:
+            from nts.smgw import Identity
+            transport.identities = {"station": Identity(opts["--client-cert"],
+                                                        opts["--client-key"])}
+        engine = Engine(config, UnixClock(trusted=True), transport, state)
         engine.query_timeout = min(timeout, 2.0)
         engine.load_state()
         t0 = ticks_ms()
@@ -217,6 +240,12 @@ def main(argv):
            "truechimers": [names[n] for n in sel.truechimers] if sel is not None else [],
            "reason": "interrupted" if interrupted else sel.reason, "sync_ms": sync_ms,
            "servers": rows}
+    # UTC as the synced (software-offset) clock says, and when it last synced: what the
+    # white paper asks an SMGW source to expose, shown for every source alike.
+    from rtc.civil import iso_utc
+    out["utc"] = iso_utc(snap["time_ns"] // NS_PER_S)
+    last = snap["groups"]["legal"]["last_sync_ns"]
+    out["last_sync"] = iso_utc(last // NS_PER_S) if last else None
     err = snap["store_error"]
     if err and state is not None and "no state file" not in err:
         out["state_error"] = err

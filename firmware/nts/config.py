@@ -53,6 +53,10 @@ SERVER_FIELDS = (
     ("MaxRefresh", "int", 172800, 60, 31536000),     # s (*)
     ("AEADAlgorithm", "list", ["AES-SIV-CMAC-256"], 1, 2),   # preference order
     ("SignedResponses", "bool", False, 0, 0),
+    # (*) NTPv4TLS only (nts.smgw): the station certificate + key presented to the Smart
+    # Meter Gateway, by name in the certificate store as RootCAs names a CA group;
+    # "" = none (a gateway that requires one refuses the handshake).
+    ("ClientCertificate", "str", "", 0, 50),
 )
 
 GROUP_FIELDS = (

@@ -12,7 +12,8 @@
 # (nts.selection) decide; if too few answered or agreed, the next level is added. The clock group's result goes through nts.policy (step/slew,
 # MinServers, events) to the clock; the other group's result is only reported. Plain
 # NTPv4 servers (where their group allows it) are queried alike through
-# nts.plainntp, without key exchange; NTPv4-over-TLS (SMGW) servers report an error.
+# nts.plainntp, without key exchange; NTPv4-over-TLS (SMGW) servers alike through nts.smgw,
+# one TLS connection per query.
 #
 # State that lets a restart skip the key exchange goes to flash (nts.state) so that a
 # cookie lives in RAM or on flash, never both: after a key exchange (or a restart) the
@@ -74,6 +75,12 @@ class Transport:
         result, _ = await key_exchange(cfg.ke_host(), verify, cfg.NTSKEServerPort, name,
                                        tuple(cfg.aead_ids()), self.ke_timeout, gate)
         return result
+
+    async def smgw(self, cfg, cert_policy):
+        """A checked TLS connection to an NTPv4TLS gateway (nts.smgw), UDPEndpoint-shaped;
+        `identities` maps ClientCertificate names to nts.smgw.Identity."""
+        from nts.smgw import open_gateway
+        return await open_gateway(cfg, self, cfg.RootCAs or DEFAULT_CA_GROUP, cert_policy)
 
     def udp(self, host, port):
         from nts.aio import UDPEndpoint
@@ -393,7 +400,10 @@ class Engine:
         ep = None
         try:
             host, port = p.ntp_address()
-            ep = self.transport.udp(host, port)
+            if p.tls:
+                ep = await self.transport.smgw(p.cfg, self.cert_policy(p))
+            else:
+                ep = self.transport.udp(host, port)
             p.ntp_addr = getattr(ep, "addr", None)      # resolved: see nts.sources
             if p.needs_preflight(now):
                 ep.send(_preflight_packet())

@@ -31,7 +31,7 @@ from micropython import const
 
 from nts import reply, selection, timescale
 from nts.association import ACTION_QUERY, NTSAssociation
-from nts.config import MODE_NTP, MODE_NTS
+from nts.config import MODE_NTP, MODE_NTP_TLS, MODE_NTS
 from nts.platform import random_bytes
 from nts.policy import server_counter
 
@@ -79,12 +79,18 @@ class Peer:
         self.nak_rekeys = 0         # re-keys after NAKs since the last good reply
         self._req = None            # the outstanding request
         self.counter = server_counter(cfg)
-        self.plain = cfg.Mode == MODE_NTP   # unauthenticated NTPv4: no key exchange
+        self.tls = cfg.Mode == MODE_NTP_TLS     # NTPv4 inside TLS to an SMGW (nts.smgw)
+        # plain: no NTS key exchange (unauthenticated NTPv4, or NTPv4 over TLS)
+        self.plain = self.tls or cfg.Mode == MODE_NTP
         self.usable = self.plain or cfg.Mode == MODE_NTS    # else not implemented here
-        if self.plain:
+        if cfg.Mode == MODE_NTP:
             from nts.plainntp import PlainAssociation
             self.assoc = PlainAssociation(cfg.ServerURL, cfg.ServerPort,
                                           int(cfg.DelayAsymmetry * 1000000))
+        elif self.tls:
+            from nts.smgw import SMGWAssociation
+            self.assoc = SMGWAssociation(cfg.ServerURL, cfg.ServerPort,
+                                         int(cfg.DelayAsymmetry * 1000000))
 
     def next_action(self, now):
         """(kind, arg): what the engine should do for this server now (see above)."""
@@ -160,8 +166,8 @@ class Peer:
     # --- queries ---------------------------------------------------------------------
 
     def needs_preflight(self, now):
-        p = self.cfg.Preflight
-        return p > 0 and (self.last_tx is None or now - self.last_tx >= p)
+        p = self.cfg.Preflight      # not over TLS: the handshake warms the path
+        return p > 0 and not self.tls and (self.last_tx is None or now - self.last_tx >= p)
 
     def ntp_address(self):
         a = self.assoc
@@ -250,6 +256,7 @@ class Peer:
                 "mode": self.cfg.Mode, "state": self.state,
                 "offset": None if self.last is None else self.last.offset / NS,
                 "delay": None if self.last is None else self.last.delay / NS,
+                "max_error": None if self.last is None else self.last.max_error_ns() / NS,
                 "stratum": None if self.last is None else self.last.stratum,
                 "cookies": 0 if a is None else len(a.cookies),
                 "aead": None if a is None else a.aead, "last_ke": self.last_ke,

@@ -47,6 +47,12 @@ class Sample:
         self.root_disp = timescale.short_to_ns(header.root_disp)
         self.refid = header.refid
 
+    def max_error_ns(self):
+        """Root distance without jitter (RFC 5905 A.5.5.2): the most this sample can be
+        off UTC, rootdelay/2 + rootdisp as seen from here (the white paper's maximum
+        error for an SMGW): (server rootdelay + delay) / 2 + server rootdisp."""
+        return (self.root_delay + self.delay) // 2 + self.root_disp
+
     def __repr__(self):
         return "Sample(offset=%dns, delay=%dns, stratum=%d)" % (
             self.offset, self.delay, self.stratum)

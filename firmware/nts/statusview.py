@@ -10,6 +10,7 @@
 #                         "rejected": {name: why}, "min_servers": int, "errors": int,
 #                         "disabled": bool, "last_sync_ns": int, "reason": str}, ...},
 #    "servers": [{"name", "host", "port", "mode", "state", "offset" (s), "delay" (s),
+#                 "max_error" (s: root distance, association.Sample.max_error_ns),
 #                 "stratum", "cookies" (list or count), "aead" (id), "last_ke" (unix s),
 #                 "ke_count", "nak_rekeys", "errors", "last_error", "ntp" ((host, port) as
 #                 negotiated), "ntp_addr" (socket address last queried)}, ...]}
@@ -22,6 +23,7 @@ _AEAD_NAMES = dict((v, k) for k, v in NAMES.items())
 
 _SERVER_FIELDS = (("name", str, ""), ("host", str, ""), ("port", int, 0), ("mode", str, ""),
                   ("state", str, ""), ("offset", float, None), ("delay", float, None),
+                  ("max_error", float, None),
                   ("stratum", int, None), ("aead", int, None), ("last_ke", int, None),
                   ("ke_count", int, 0), ("nak_rekeys", int, 0), ("errors", int, 0),
                   ("last_error", str, ""))

@@ -53,6 +53,7 @@ SERVER_KEYS = (
     ("ntp.%s.maxInterval", "MaxInterval"),
     ("ntp.%s.preflight", "Preflight"),
     ("ntp.%s.rootCAs", "RootCAs"),
+    ("ntp.%s.clientCertificate", "ClientCertificate"),
     ("ntske.%s.servers", "NTSKEServerURL"),
     ("ntske.%s.ports", "NTSKEServerPort"),
     ("ntske.%s.minRefresh", "MinRefresh"),

@@ -111,7 +111,7 @@ class TrustStore:
         return list(self._groups)
 
 
-def verify_chain_steps(chain, hostname, store, group, policy):
+def verify_chain_steps(chain, hostname, store, group, policy, purpose=None):
     """Validate a server's Certificate message in slices (nts.slices: one per certificate
     parsed, and the signature checks' own); return the leaf's public key tuple.
 
@@ -120,6 +120,8 @@ def verify_chain_steps(chain, hostname, store, group, policy):
     issuer/subject name, at most MAX_PATH long, and must end at an anchor of `group`.
     Cheap checks (names, constraints, usage, dates) run before any signature.
     Every refusal is a CertError with a `reason` from CertError.REASONS.
+    purpose: (encoded KeyPurposeId, its name) the leaf's extendedKeyUsage must list
+    (nts.smgw: timeStamping); None: serverAuth or no extendedKeyUsage (RFC 5280 4.2.1.12).
     """
     anchors = store.anchors(group)
     if not anchors:
@@ -133,7 +135,7 @@ def verify_chain_steps(chain, hostname, store, group, policy):
         certs.append(x509.parse(d))
         yield
     leaf = certs[0]
-    _check_leaf(leaf, hostname)
+    _check_leaf(leaf, hostname, purpose)
     policy.check(leaf)
     path, anchor_candidates = _build_path(certs, anchors, policy)
     for i in range(len(path) - 1):
@@ -150,14 +152,17 @@ def verify_chain_steps(chain, hostname, store, group, policy):
     return leaf.key
 
 
-def _check_leaf(leaf, hostname):
+def _check_leaf(leaf, hostname, purpose=None):
     if not hostname_matches(leaf.dns_names, leaf.ip_addresses, hostname):
         raise CertError("%s is not valid for %s" % (_label(leaf), hostname), "name_mismatch")
     if leaf.key is None or (leaf.key[0] != "ec" and _too_small(leaf.key[1])):
         raise CertError("leaf key is unsupported or too small", "unsupported_algorithm")
     if leaf.key_usage is not None and not leaf.key_usage & x509.KU_DIGITAL_SIGNATURE:
         raise CertError("leaf keyUsage lacks digitalSignature", "bad_usage")
-    if leaf.eku is not None and x509.SERVER_AUTH not in leaf.eku:
+    if purpose is not None:
+        if leaf.eku is None or purpose[0] not in leaf.eku:
+            raise CertError("leaf extendedKeyUsage lacks " + purpose[1], "bad_usage")
+    elif leaf.eku is not None and x509.SERVER_AUTH not in leaf.eku:
         raise CertError("leaf extendedKeyUsage lacks serverAuth", "bad_usage")
 
 
