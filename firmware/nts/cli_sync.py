@@ -1,9 +1,11 @@
 # `nts sync --server HOST[:PORT] [--server ...] --ca PEMFILE [--name SNI] [--min-servers N]
-#           [--state FILE] [--timeout S] [--json]`
+#           [--state FILE] [--timeout S] [--signed] [--json]`
 # One engine round (nts.engine): NTS-KE with every server (PORT is the NTS-KE port,
 # default 4460), one authenticated query each in parallel, selection, a table. It NEVER
 # sets the host clock: the clock is rtc.unix.UnixClock, which only keeps a software
 # offset. --state FILE persists the sessions so the next run needs no key exchange.
+# --signed asks every server for signed responses (nts.signed); each server's row then
+# says "signature": "verified" | "unsigned" | "invalid: <reason>" (None: no reply).
 # Exit status 0 when at least --min-servers (default 1) agreeing sources were found.
 import json
 
@@ -15,7 +17,7 @@ from nts.platform import ticks_diff, ticks_ms
 from nts.tls import trust
 
 _SPEC = {"--ca": True, "--name": True, "--min-servers": True, "--state": True,
-         "--timeout": True, "--json": False}
+         "--timeout": True, "--json": False, "--signed": False}
 
 
 def _split_servers(argv):
@@ -54,7 +56,8 @@ def _setup(argv):
     for i, (host, port) in enumerate(addrs):
         servers.append({"Instance": "s%d" % (i + 1), "ServerURL": host,
                         "NTSKEServerPort": port, "Preflight": 0,
-                        "AEADAlgorithm": ["AES-SIV-CMAC-256", "AES-128-GCM-SIV"]})
+                        "AEADAlgorithm": ["AES-SIV-CMAC-256", "AES-128-GCM-SIV"],
+                        "SignedResponses": "--signed" in opts})
     config = Config.from_dict({"servers": servers, "groups": {
         "legal": {"MinServers": _number(opts, "--min-servers", "1", int)}}})
     store = trust.TrustStore()
@@ -89,6 +92,8 @@ def _rows(engine, addrs, sel, queried):
             "key_exchanges": p.ke_count,
             "error": None if good else (p.last_error or p.state),
             "verdict": _verdict(p.name, sel)})
+        if p.cfg.SignedResponses:
+            rows[-1]["signature"] = getattr(p, "signature", None) if good else None
     return rows
 
 
@@ -102,7 +107,8 @@ def _table(out):
             "-" if r["delay_s"] is None else "%.3f" % (r["delay_s"] * 1000),
             "-" if r["stratum"] is None else r["stratum"],
             "-" if r["aead"] is None else r["aead"], r["cookies"],
-            r["verdict"] or r["error"] or ""))
+            (r["verdict"] or r["error"] or "") + (
+                "  signature %s" % r["signature"] if r.get("signature") else "")))
     if out["ok"]:
         print("selected offset %+.3f ms from %s (min %d)" % (
             out["offset_s"] * 1000, ", ".join(out["truechimers"]), out["min_servers"]))

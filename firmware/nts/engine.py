@@ -60,7 +60,8 @@ class Transport:
         name = self.server_name or cfg.ke_host()
         verify = chain_verifier(name, self.store, cfg.RootCAs or DEFAULT_CA_GROUP, cert_policy)
         result, _ = await key_exchange(cfg.ke_host(), verify, cfg.NTSKEServerPort, name,
-                                       tuple(cfg.aead_ids()), self.ke_timeout, gate)
+                                       tuple(cfg.aead_ids()), self.ke_timeout, gate,
+                                       cfg.SignedResponses)
         return result
 
     def udp(self, host, port):
@@ -90,10 +91,12 @@ def _preflight_packet():
 
 class Engine:
     """Tunables are attributes: query_timeout and preflight_wait (s), reserve (cookies
-    per server kept on flash), save_period (s between last-good-time writes)."""
+    per server kept on flash), save_period (s between last-good-time writes),
+    signed_wait (s to wait for an announced signed reply, nts.signed)."""
 
     query_timeout = 2.0
     preflight_wait = 0.25
+    signed_wait = 1.0
     reserve = 4
     save_period = 3600
 
@@ -284,6 +287,10 @@ class Engine:
         d = policy.decide(sel, group, self.config.clock, now_ns, clock.is_trusted(),
                           clock.can_slew, clock.resolution_ns)
         self.decision = d
+        if d.kind is not None and gname == "legal" and any(
+                self._by_name[n].cfg.SignedResponses for n in sel.truechimers):
+            from nts import signed
+            d.events.append(signed.evidence_event(d, sel, self._by_name, self.mono()))
         policy.apply(clock, d)
         if d.kind == "step":
             for p in self.peers:
@@ -374,9 +381,16 @@ class Engine:
                     await ep.recv(self.preflight_wait)
                 except asyncio.TimeoutError:
                     pass
-            sample = await self._exchange(p, ep)
+            signing = p.cfg.SignedResponses and not p.plain
+            if signing:
+                from nts import signed  # only loaded where a server has it on
+            sample, reply = await self._exchange(
+                p, ep, signed.request_fields(p.assoc.signing_key) if signing else ())
             p.add_sample(sample, self.mono())
             self._emit(p.counter.success(self.clock.now_ns()))
+            if signing:     # after the sample: waiting and verifying never delay it
+                self._emit(await signed.settle(p, ep, reply, self.signed_wait,
+                                               self.clock.now_ns))
         except asyncio.TimeoutError:
             self._query_failed(p, "no reply within %.1f s" % self.query_timeout, "no-reply")
         except KissOfDeath as e:
@@ -387,8 +401,12 @@ class Engine:
         finally:
             ep.close()
 
-    async def _exchange(self, p, ep):
-        data, req = p.assoc.make_request(self._ntp_now())
+    async def _exchange(self, p, ep, extra=()):
+        """(sample, the reply's bytes); extra: fields for the request (nts.signed)."""
+        if extra:
+            data, req = p.assoc.make_request(self._ntp_now(), extra=extra)
+        else:
+            data, req = p.assoc.make_request(self._ntp_now())
         # The packet does not carry t1 (its transmit timestamp is random, RFC 9109), so
         # take it after the AEAD work: building the request is not network delay.
         req.t1 = self._ntp_now()
@@ -402,7 +420,7 @@ class Engine:
             reply = await ep.recv(left)
             t4 = self._ntp_now()
             try:
-                return p.assoc.handle_response(req, reply, t4)
+                return p.assoc.handle_response(req, reply, t4), reply
             except KissOfDeath:
                 raise
             except (ParseError, NTPError, AuthError):
@@ -467,4 +485,6 @@ class Engine:
         s = p.snapshot()
         if p.name in self._flash:       # the reserve on flash counts as cookies left
             s["cookies"] += len(self._flash[p.name].cookies)
+        if p.cfg.SignedResponses:
+            s["signature"] = getattr(p, "signature", None)     # nts.signed's verdict
         return s

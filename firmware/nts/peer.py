@@ -100,7 +100,7 @@ class Peer:
         """Resume a persisted session (state.ServerSession): no key exchange needed."""
         from nts import ke
         result = ke.KEResult(session.aead, session.cookies, session.ntp_host or None,
-                             session.ntp_port)
+                             session.ntp_port, signing_key=session.signing_key)
         result.c2s, result.s2c = session.c2s, session.s2c
         self.ke_ok(result, now, session.ke_time)
         self.ke_count = 0
@@ -112,7 +112,7 @@ class Peer:
         a = self.assoc
         c2s, s2c = a.keys()
         return ServerSession(self.name, a.aead, c2s, s2c, cookies, a.ntp_server or "",
-                             a.ntp_port, self.last_ke or 0)
+                             a.ntp_port, self.last_ke or 0, a.signing_key)
 
     def take_cookies(self, n):
         """Remove the newest n cookies from the stash (for flash), oldest first."""

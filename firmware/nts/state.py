@@ -19,7 +19,8 @@
 #   body   = last_good_ns u64 | flags u8 (bit 0: trusted) | n u8 | n * session
 #   session = name<1> | ke_time u64 | aead u16 | ntp_host<1> | ntp_port u16
 #             | c2s<1> | s2c<1> | ncookies u8 | ncookies * cookie<2>
-# (<k> = a vector with a k-byte length prefix.)
+#             | key_id u16 | signing key<1>       (version 2; empty key = none)
+# (<k> = a vector with a k-byte length prefix.) Version 1 files (no signing key) load.
 import hashlib
 import os
 from nts.atomicfile import exists, write_atomic
@@ -27,7 +28,7 @@ from nts.errors import ParseError, StateError
 from nts.wire import Reader, Writer
 
 MAGIC = b"NTSS"
-VERSION = 1
+VERSION = 2
 _DIGEST_LEN = 16
 _SUM_LEN = 16
 _HEADER_LEN = 4 + 1 + _DIGEST_LEN + 4
@@ -36,7 +37,8 @@ _HEADER_LEN = 4 + 1 + _DIGEST_LEN + 4
 class ServerSession:
     """One server's NTS session: what NTS-KE gave us. Secrets stay out of repr."""
 
-    def __init__(self, name, aead, c2s, s2c, cookies, ntp_host="", ntp_port=123, ke_time=0):
+    def __init__(self, name, aead, c2s, s2c, cookies, ntp_host="", ntp_port=123, ke_time=0,
+                 signing_key=None):
         self.name = name
         self.aead = aead
         self.c2s = c2s
@@ -45,6 +47,7 @@ class ServerSession:
         self.ntp_host = ntp_host    # from the NTPv4 Server Negotiation record; "" = configured
         self.ntp_port = ntp_port
         self.ke_time = ke_time      # unix seconds of the key exchange
+        self.signing_key = signing_key  # (key id, SEC1 point) from NTS-KE, or None
 
     def __repr__(self):
         return "<ServerSession %s aead=%d cookies=%d>" % (self.name, self.aead, len(self.cookies))
@@ -92,6 +95,8 @@ def encode(state):
             if len(c) > 0xFFFF:
                 raise StateError("cookie too large")
             body.vector(2, c)
+        key_id, key = s.signing_key or (0, b"")
+        body.u16(key_id).vector(1, key)
     w = Writer()
     w.put(MAGIC).u8(VERSION).put(state.config_digest).vector(4, body.buf)
     w.put(hashlib.sha256(w.buf).digest()[:_SUM_LEN])
@@ -107,7 +112,10 @@ def decode(data, config_digest=None):
         raise StateError("state file checksum mismatch")
     try:
         r = Reader(data, 0, len(data) - _SUM_LEN)
-        if r.take(4) != MAGIC or r.u8() != VERSION:
+        if r.take(4) != MAGIC:
+            raise StateError("not a state file")
+        version = r.u8()
+        if version not in (1, VERSION):
             raise StateError("not a state file of this version")
         digest = r.take(_DIGEST_LEN)
         if config_digest is not None and digest != config_digest:
@@ -124,7 +132,13 @@ def decode(data, config_digest=None):
             c2s = b.vector(1).rest()
             s2c = b.vector(1).rest()
             cookies = [b.vector(2).rest() for _ in range(b.u8())]
-            state.sessions[name] = ServerSession(name, aead, c2s, s2c, cookies, host, port, ke_time)
+            key = None
+            if version > 1:
+                key_id = b.u16()
+                point = b.vector(1).rest()
+                key = (key_id, point) if point else None
+            state.sessions[name] = ServerSession(name, aead, c2s, s2c, cookies, host, port,
+                                                 ke_time, key)
         b.expect_end("state body")
         return state
     except (ParseError, UnicodeError) as e:
