@@ -3,7 +3,8 @@
 #
 #   NTS-KE   client: record 16384 (empty)   server: record 16385 = KeyId | SEC1 P-256 key
 #            (nts.ke parses them; the key travels with the session, nts.state keeps it)
-#   request  EF 0xFF00 = KeyId u16, zeros (16 bytes), before the Authenticator
+#   request  EF 0xFF00 = KeyId u16, zeros (16 bytes), before the Authenticator (only to a
+#            server that gave a key: NTPsec drops requests with unknown fields)
 #   reply 1  a normal NTS response carrying EF 0xFF01 before the Authenticator; byte 0
 #            == 0x80 (exactly) announces reply 2
 #   reply 2  reply 1's bytes + EF 0xFF02 = KeyId u16 | SigLen u16 | DER ECDSA-P256-SHA256
@@ -18,7 +19,7 @@
 # is checked by ECDSA with the key from the key exchange.
 #
 # Evidence: a verified reply 1, its signature, the key and key id stay with the sample
-# (selection.Sample.evidence); every clock change of the legal group logs, in the
+# (selection.Sample.evidence; .signature holds every sample's verdict); every clock change of the legal group logs, in the
 # metrological log, those of the samples it rests on (`evidence_event`), which
 # tools/ntslog.py re-verifies offline.
 #
@@ -42,9 +43,13 @@ EVENT_EVIDENCE = "SignedTimeEvidence"
 
 
 def request_fields(signing_key):
-    """The (type, body) fields a request carries: 0xFF00 with our key id (0 when the key
-    exchange gave none: a server that does not know the extension ignores it anyway)."""
-    key_id = signing_key[0] if signing_key else 0
+    """The (type, body) fields a request carries: 0xFF00 with the key id, only when the
+    key exchange gave a key. A server that sent none does not know the extension, and
+    not all such servers ignore the field: NTPsec 1.2 drops requests with an unknown
+    extension field (measured on loopback; chrony ignores it)."""
+    if signing_key is None:
+        return ()
+    key_id = signing_key[0]
     return ((EF_SIGNED_REQUEST, bytes((key_id >> 8, key_id & 0xFF))),)
 
 
@@ -148,6 +153,8 @@ async def settle(p, ep, reply1, wait_s, now_ns):
         status = INVALID + str(e)
     before = getattr(p, "signature", None)
     p.signature = status
+    if sample is not None:
+        sample.signature = status
     if status.startswith(INVALID) and status != before:
         return [{"event": EVENT_INVALID, "log": "security", "subject": p.name,
                  "time_ns": now_ns(), "reason": status[len(INVALID):]}]
@@ -165,10 +172,11 @@ def evidence_event(decision, sel, peers, now, max_age_factor=2):
         p = peers[name]
         fresh = [s for s in p.samples if now - s.time <= max_age_factor * p.cfg.MaxInterval]
         best = selection.clock_filter(fresh)
-        ev = getattr(best[0], "evidence", None) if best else None
-        if ev is None:
+        best = best[0] if best else None
+        ev = getattr(best, "evidence", None)
+        if ev is None:      # the verdict of the very sample used, not the latest one
             ev = {"server": name, "host": p.cfg.ke_host(),
-                  "status": getattr(p, "signature", None) or UNSIGNED}
+                  "status": getattr(best, "signature", None) or UNSIGNED}
         rows.append(ev)
     return {"event": EVENT_EVIDENCE, "log": "metrological", "group": adjusted.get("group"),
             "kind": decision.kind, "old_ns": adjusted.get("old_ns"),

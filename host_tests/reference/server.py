@@ -331,7 +331,8 @@ class ReferenceServer:
         if f["plain_cookie"]:
             msg += c.ext_field(c.EF_COOKIE, self._jar.seal(aead, keys[1], s2c))
         info["result"] = "kod" if f["kod"] else "ok"
-        sign = signing.wants_signature(fields) and f["signed"] != "off" and not f["kod"]
+        info["asked_signed"] = signing.wants_signature(fields)
+        sign = info["asked_signed"] and f["signed"] != "off" and not f["kod"]
         info["signed"] = sign
         if sign:
             msg += self.signer.announce_field(f["signed"])
