@@ -20,8 +20,8 @@
 # `ntp.timeSource`, `ntp.stepThreshold`, `ntp.timeAdjustmentReportingThreshold`,
 # `ntp.<group>.allowNTPv4`
 # are mpnts's; `ntp.enabled` and `ntp.reboot.allowJumps` are read-only true (mpnts always
-# syncs, and steps after a reboot when MinServers agree); SignedResponses is read-only
-# until signed responses are implemented (issue 12: no setting accepted and ignored).
+# syncs, and steps after a reboot when MinServers agree). SignedResponses is writable
+# since nts.signed implements it (issue 12).
 # No setting needs a reboot: the engine takes a new configuration at a round boundary.
 from nts import config as cfgmod
 from nts.errors import ConfigError, NTSError
@@ -67,7 +67,7 @@ CLOCK_KEYS = (
 )
 ALL_SERVERS_KEYS = (("ntp.reboot.noCertTimeCheck", "NoCertTimeCheckAfterReboot"),)
 FIXED_KEYS = (("ntp.enabled", "true"), ("ntp.reboot.allowJumps", "true"))
-READ_ONLY = ("SignedResponses",)
+READ_ONLY = ()      # variables reported but not settable (none since issue 12)
 
 UNITS = {"DelayAsymmetry": "ms", "DelayVarAsymmetry": "ms", "MinInterval": "s",
          "MaxInterval": "s", "Preflight": "s", "MinRefresh": "s", "MaxRefresh": "s",
