@@ -10,7 +10,7 @@
 #                         "last_sync_ns": int, "reason": str}, ...},
 #    "servers": [{"name", "host", "port", "mode", "state", "offset" (s), "delay" (s),
 #                 "stratum", "cookies" (list or count), "aead" (id), "last_ke" (unix s),
-#                 "errors", "last_error"}, ...]}
+#                 "errors", "last_error", "signature" (nts.signed's verdict)}, ...]}
 from nts.config import AEAD_IDS
 from rtc.civil import from_unix
 
@@ -19,7 +19,7 @@ _AEAD_NAMES = dict((v, k) for k, v in AEAD_IDS.items())
 _SERVER_FIELDS = (("name", str, ""), ("host", str, ""), ("port", int, 0), ("mode", str, ""),
                   ("state", str, ""), ("offset", float, None), ("delay", float, None),
                   ("stratum", int, None), ("aead", int, None), ("last_ke", int, None),
-                  ("errors", int, 0), ("last_error", str, ""))
+                  ("errors", int, 0), ("last_error", str, ""), ("signature", str, None))
 _GROUP_FIELDS = (("ok", bool, False), ("offset", float, None), ("min_servers", int, None),
                  ("errors", int, 0), ("disabled", bool, False), ("last_sync_ns", int, None),
                  ("reason", str, ""))
@@ -109,5 +109,6 @@ def render(snapshot):
                             "-" if s["stratum"] is None else s["stratum"], s["cookies"],
                             s["aead_name"] or "-",
                             iso_utc(s["last_ke"]) if s["last_ke"] else "-", s["errors"],
-                            s["last_error"]))
+                            s["last_error"] + ("  signature " + s["signature"]
+                                               if s["signature"] else "")))
     return "\n".join(lines)
