@@ -154,3 +154,22 @@ def test_store_falls_back_to_complete_temp_file():
     raises(OSError, os.stat, path + ".tmp")
     store.clear()
     raises(OSError, os.stat, path)
+
+
+def test_state_keeps_the_signing_key_and_reads_version_1():
+    s = st.ServerSession("ptb1", 15, b"\x11" * 32, b"\x22" * 32, [b"\x33" * 100], "", 123, 5,
+                         (7, b"\x04" + bytes(range(64))))
+    plain = st.ServerSession("ptb2", 15, b"\x11" * 32, b"\x22" * 32, [b"\x33" * 100])
+    back = st.decode(st.encode(st.State(b"d" * 16, 1, True, {"ptb1": s, "ptb2": plain})))
+    assert back.sessions["ptb1"].signing_key == (7, b"\x04" + bytes(range(64)))
+    assert back.sessions["ptb2"].signing_key is None
+    # A version 1 file (no key fields) from the firmware before: still loads.
+    import hashlib
+    from nts.wire import Writer
+    body = Writer().u64(1).u8(1).u8(1)
+    body.vector(1, b"ptb1").u64(5).u16(15).vector(1, b"").u16(123)
+    body.vector(1, b"\x11" * 32).vector(1, b"\x22" * 32).u8(1).vector(2, b"\x33" * 100)
+    w = Writer().put(b"NTSS").u8(1).put(b"d" * 16).vector(4, body.buf)
+    w.put(hashlib.sha256(w.buf).digest()[:16])
+    old = st.decode(w.getvalue())
+    assert old.sessions["ptb1"].signing_key is None and old.sessions["ptb1"].cookies
