@@ -343,8 +343,10 @@ class ReferenceServer:
             # The ciphertext starts after the 8 header bytes and the padded nonce.
             i = 8 + c.nonce_len(aead)
             ef = ef[:i] + bytes([ef[i] ^ 1]) + ef[i + 1:]
+        info["reply_size"] = len(msg) + len(ef)
         if sign:
             info["second"] = self.signer.second_reply(msg + ef, f["signed"])
+            info["second_size"] = len(info["second"] or b"")
         return msg + ef, info
 
 
