@@ -201,6 +201,9 @@ def _server(i, src):
         f["Instance"] = "ntp%d" % (i + 1)
     if f["Mode"] not in MODES:
         raise ConfigError(path + ".Mode", "must be one of " + ", ".join(MODES))
+    if f["SignedResponses"] and f["Mode"] != MODE_NTS:
+        # The signing key comes from NTS-KE (nts.signed): nothing to sign without it.
+        raise ConfigError(path + ".SignedResponses", "needs Mode %s" % MODE_NTS)
     if f["MinInterval"] > f["MaxInterval"]:
         raise ConfigError(path + ".MinInterval", "must not exceed MaxInterval")
     if f["MinRefresh"] > f["MaxRefresh"]:
