@@ -76,12 +76,13 @@ def parse_signature(reply1, reply2):
         fields = ntp.parse_extension_fields(reply2, n)
         if len(fields) != 1 or fields[0][0] != EF_SIGNED_RESPONSE:
             raise ParseError("not one 0xFF02 field")
-        r = Reader(fields[0][1])
+        body = fields[0][1]
+        r = Reader(body)
         key_id = r.u16()
         sig = r.vector(2).rest()
-        for b in r.rest():
-            if b:
-                raise ParseError("padding not zero")
+        pad = r.rest()
+        if len(body) != max(ntp.MIN_EF_LENGTH, (8 + len(sig) + 3) & ~3) - 4 or any(pad):
+            raise ParseError("padding is not zeros to a multiple of 4")
     except ParseError as e:
         raise SignatureError("signature field: %s" % e)
     return key_id, sig

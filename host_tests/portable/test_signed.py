@@ -87,7 +87,9 @@ def test_reply_2_must_be_reply_1_plus_one_signature_field():
            REPLY1 + _field(7, SIG) + _field(7, SIG),            # two fields
            REPLY1 + _field(7, SIG, 0xFF03),                     # another type
            REPLY1 + _field(7, SIG)[:-1],                        # truncated
-           REPLY1 + _field(7, SIG[:-1])[:-1] + b"\x01"]         # padding not zero
+           REPLY1 + _field(7, SIG[:-1])[:-1] + b"\x01",         # padding not zero
+           REPLY1 + ntp.encode_extension_field(                 # padding past 4
+               0xFF02, b"\x00\x07\x00\x47" + SIG + bytes(4)).getvalue()]
     for data in bad:
         raises(SignatureError, signed.parse_signature, REPLY1, data)
 
