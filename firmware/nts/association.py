@@ -37,6 +37,7 @@ class NTSAssociation:
         self.ntp_server = ke_result.ntp_server
         self.ntp_port = ke_result.ntp_port
         self.asymmetry = asymmetry
+        self.signing_key = getattr(ke_result, "signing_key", None)  # (id, point): nts.signed
         self.cookies = CookieStash(ke_result.cookies)
         self._c2s = ke_result.c2s
         self._s2c = ke_result.s2c
@@ -52,14 +53,16 @@ class NTSAssociation:
             return ACTION_KEY_EXCHANGE
         return ACTION_QUERY
 
-    def make_request(self, t1, poll=0):
-        """(datagram, Request) using the oldest cookie; KEError when none is left."""
+    def make_request(self, t1, poll=0, extra=()):
+        """(datagram, Request) using the oldest cookie; KEError when none is left.
+        extra: (type, body) fields to authenticate too (nts.signed's request)."""
         before = len(self.cookies)
         cookie = self.cookies.take()
         if cookie is None:
             raise KEError("no cookies left: key exchange needed")
         wanted = ntp.placeholders_for(before, len(cookie))
-        return ntp.build_request(self.aead, self._c2s, self._s2c, cookie, wanted, t1, poll)
+        return ntp.build_request(self.aead, self._c2s, self._s2c, cookie, wanted, t1, poll,
+                                 extra=extra)
 
     def receive(self, req, data, t4):
         """The nts.reply.Outcome of datagram `data` for req (see the module comment)."""

@@ -1,10 +1,12 @@
 # `nts sync --server HOST[:PORT] [--server ...] --ca PEMFILE [--name SNI] [--min-servers N]
-#           [--state FILE] [--timeout S] [--json]
+#           [--state FILE] [--timeout S] [--signed] [--json]
 #           [--smgw HOST[:PORT] --client-cert CERT.pem --client-key KEY.pem]`
 # One engine round (nts.engine): NTS-KE with every server (PORT is the NTS-KE port,
 # default 4460), one authenticated query each in parallel, selection, a table. It NEVER
 # sets the host clock: the clock is rtc.unix.UnixClock, which only keeps a software
 # offset. --state FILE persists the sessions so the next run needs no key exchange.
+# --signed asks every server for signed responses (nts.signed); each server's row then
+# says "signature": "verified" | "unsigned" | "invalid: <reason>" (None: no reply).
 # --smgw adds one NTPv4TLS source (nts.smgw: NTPv4 inside TLS, PORT default 443), its
 # chain checked against --ca (EKU timeStamping); with it, --server is optional.
 # Exit statuses (nts.cli): 0 at least --min-servers (default 1) agreeing sources, 1 fewer,
@@ -23,12 +25,12 @@ from nts.timescale import NS_PER_S
 from nts.tls import trust
 
 _SPEC = {"--ca": True, "--name": True, "--min-servers": True, "--state": True,
-         "--timeout": True, "--json": False, "--smgw": True, "--client-cert": True,
-         "--client-key": True}
+         "--timeout": True, "--json": False, "--signed": False, "--smgw": True,
+         "--client-cert": True, "--client-key": True}
 SMGW_PORT = 443
 
 USAGE = """usage: nts sync --server HOST[:PORT] [--server ...] --ca ROOT.pem [--name SNI]
-                [--min-servers N] [--state FILE] [--timeout S] [--json]
+                [--min-servers N] [--state FILE] [--timeout S] [--signed] [--json]
                 [--smgw HOST[:PORT] --client-cert CERT.pem --client-key KEY.pem]
 Key exchange and one NTS-protected query per server in parallel, then selection: prints
 each server's offset, delay and verdict and the agreed offset. Never sets the host clock.
@@ -38,6 +40,7 @@ each server's offset, delay and verdict and the agreed offset. Never sets the ho
   --min-servers N       agreeing servers needed (default 1)
   --state FILE          keep sessions here (created 0600) so the next run needs no key exchange
   --timeout S           seconds per key exchange (default 5, at most 600)
+  --signed              ask every server for signed responses; each row says "signature"
   --json                one JSON object; errors as {"type", "message"}
   --smgw HOST[:PORT]    a Smart Meter Gateway (NTPv4 inside TLS, port 443 by default):
                         its certificate must end at --ca and carry EKU timeStamping
@@ -90,7 +93,8 @@ def _setup(argv):
     for i, (host, port) in enumerate(addrs):
         servers.append({"Instance": "s%d" % (i + 1), "ServerURL": host,
                         "NTSKEServerPort": port, "Preflight": 0,
-                        "AEADAlgorithm": ["AES-SIV-CMAC-256", "AES-128-GCM-SIV"]})
+                        "AEADAlgorithm": ["AES-SIV-CMAC-256", "AES-128-GCM-SIV"],
+                        "SignedResponses": "--signed" in opts})
     if "--smgw" in opts:
         host, port = cli.split_host_port(opts["--smgw"], SMGW_PORT)
         addrs.append((host, port))
@@ -111,7 +115,7 @@ def _setup(argv):
     return config, addrs, opts, store
 
 
-def _rows(snap, addrs):
+def _rows(snap, addrs, signed):
     # From the engine's public status model (Engine.snapshot), in --server order.
     group = snap["groups"]["legal"]
     rows = []
@@ -129,6 +133,8 @@ def _rows(snap, addrs):
             "error": None if good else _error(s),
             "verdict": "truechimer" if name in group["truechimers"]
             else group["rejected"].get(name, "")})
+        if signed and s["mode"] == "NTSv4":
+            rows[-1]["signature"] = s.get("signature") if good else None
     return rows
 
 
@@ -162,7 +168,8 @@ def _table(out):
             "-" if r["delay_s"] is None else "%.3f" % (r["delay_s"] * 1000),
             "-" if r["stratum"] is None else r["stratum"],
             "-" if r["aead"] is None else r["aead"], r["cookies"],
-            r["verdict"] or ("%s: %s" % (err["type"], err["message"]) if err else "")))
+            (r["verdict"] or ("%s: %s" % (err["type"], err["message"]) if err else "")) + (
+                "  signature %s" % r["signature"] if r.get("signature") else "")))
     if out["ok"]:
         print("selected offset %+.3f ms from %s (min %d)" % (
             out["offset_s"] * 1000, ", ".join(out["truechimers"]), out["min_servers"]))
@@ -234,7 +241,7 @@ def main(argv):
         return cli.report(False, {}, as_json, e)
     names = dict((s["name"], cli.host_port(*a)) for s, a in zip(snap["servers"], addrs))
     ok = bool(sel is not None and sel.ok)
-    rows = _rows(snap, addrs)
+    rows = _rows(snap, addrs, "--signed" in opts)
     out = {"ok": ok, "offset_s": sel.offset if ok else None,
            "min_servers": config.groups["legal"].MinServers,
            "truechimers": [names[n] for n in sel.truechimers] if sel is not None else [],

@@ -217,6 +217,9 @@ def _server(i, src):
         # ServerPort here would be accepted and never used.
         raise ConfigError(path + ".ServerPort", "not used with Mode NTSv4: the NTP port comes"
                           " from the key exchange (set NTSKEServerPort for NTS-KE)")
+    if f["SignedResponses"] and f["Mode"] != MODE_NTS:
+        # The signing key comes from NTS-KE (nts.signed): nothing to sign without it.
+        raise ConfigError(path + ".SignedResponses", "needs Mode %s" % MODE_NTS)
     if f["MinInterval"] > f["MaxInterval"]:
         raise ConfigError(path + ".MinInterval", "must not exceed MaxInterval")
     if f["MinRefresh"] > f["MaxRefresh"]:

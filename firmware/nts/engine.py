@@ -49,7 +49,7 @@ from nts.errors import NTSError, StateError
 from nts.peer import DO_KEY_EXCHANGE, DO_QUERY, Peer, uniform
 from nts.platform import random_bytes, ticks_diff, ticks_ms
 from nts.query import wait_reply
-from nts.reply import ERROR, Outcome
+from nts.reply import ERROR, SAMPLE, Outcome
 from rtc.base import SLEW_RATE_PPM
 
 NS = timescale.NS_PER_S
@@ -73,7 +73,8 @@ class Transport:
         name = self.server_name or cfg.ke_host()
         verify = chain_verifier(name, self.store, cfg.RootCAs or DEFAULT_CA_GROUP, cert_policy)
         result, _ = await key_exchange(cfg.ke_host(), verify, cfg.NTSKEServerPort, name,
-                                       tuple(cfg.aead_ids()), self.ke_timeout, gate)
+                                       tuple(cfg.aead_ids()), self.ke_timeout, gate,
+                                       cfg.SignedResponses)
         return result
 
     async def smgw(self, cfg, cert_policy):
@@ -109,10 +110,12 @@ def _preflight_packet():
 
 class Engine:
     """Tunables are attributes: query_timeout and preflight_wait (s), reserve (cookies
-    per server kept on flash), save_period (s between last-good-time writes)."""
+    per server kept on flash), save_period (s between last-good-time writes),
+    signed_wait (s to wait for an announced signed reply, nts.signed)."""
 
     query_timeout = 2.0
     preflight_wait = 0.25
+    signed_wait = 1.0
     reserve = 4
     save_period = 3600
 
@@ -305,6 +308,10 @@ class Engine:
                           clock.can_slew, clock.resolution_ns,
                           None if trusted else self._authenticated(sel))
         self.decision = d
+        if d.kind is not None and gname == "legal" and any(
+                self._by_name[n].cfg.SignedResponses for n in sel.truechimers):
+            from nts import signed
+            d.events.append(signed.evidence_event(d, sel, self._by_name, self.mono()))
         policy.apply(clock, d)
         if d.kind == "step":
             for p in self.peers:
@@ -411,16 +418,34 @@ class Engine:
                     await ep.recv(self.preflight_wait)
                 except asyncio.TimeoutError:
                     pass
-            data = p.request(self._ntp_now())
+            signing = p.cfg.SignedResponses and not p.plain
+            if signing:
+                from nts import signed  # only loaded where a server has it on
+            receive, got = p.receive, []
+            if signing:
+                def receive(datagram, t4):      # keeps reply 1's bytes for nts.signed
+                    o = p.receive(datagram, t4)
+                    if o.kind == SAMPLE:
+                        got.append(datagram)
+                    return o
+            data = p.request(self._ntp_now(),
+                             signed.request_fields(p.assoc.signing_key) if signing else ())
             ep.send(data)
             p.sent(self._ntp_now(), self.mono())
-            o = await wait_reply(ep, p.receive, self.query_timeout, self._ntp_now)
+            o = await wait_reply(ep, receive, self.query_timeout, self._ntp_now)
+            if signing and o.kind == SAMPLE:
+                # After the sample: waiting for reply 2 and verifying never delay it.
+                self._emit(p.on_outcome(o, self.mono(), self.clock.now_ns(), self._poll_s))
+                o = None
+                self._emit(await signed.settle(p, ep, got[-1], self.signed_wait,
+                                               self.clock.now_ns))
         except NTSError as e:       # NetError: no address, send failed, ICMP unreachable
             o = Outcome(ERROR, str(e))
         finally:
             if ep is not None:
                 ep.close()
-        self._emit(p.on_outcome(o, self.mono(), self.clock.now_ns(), self._poll_s))
+        if o is not None:
+            self._emit(p.on_outcome(o, self.mono(), self.clock.now_ns(), self._poll_s))
 
     # --- schedule -----------------------------------------------------------------------------
 
@@ -485,4 +510,6 @@ class Engine:
         s = p.snapshot()
         if p.name in self._flash:       # the reserve on flash counts as cookies left
             s["cookies"] += len(self._flash[p.name].cookies)
+        if p.cfg.SignedResponses:
+            s["signature"] = getattr(p, "signature", None)     # nts.signed's verdict
         return s

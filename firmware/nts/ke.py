@@ -31,6 +31,12 @@ _PORT = const(7)
 # chrony's private record: "the AES-128-GCM-SIV keys are exported with the compliant
 # context" (it used AEAD id 15 in the exporter context before chrony 4.4).
 _COMPLIANT_128GCM_EXPORT = const(1024)
+# Signed responses (the white paper's vendor extension, as Norn implements it; see
+# nts.signed): the client asks for the server's signing key with an empty 16384, the
+# server answers 16385 = KeyId u16 | Length u16 | SEC1 uncompressed P-256 point.
+_REQUEST_PUBLIC_KEY = const(16384)
+_PUBLIC_KEY = const(16385)
+P256_POINT_LENGTH = 65
 _CRITICAL = const(0x8000)
 
 NEXT_PROTOCOL_NTPV4 = 0
@@ -107,12 +113,13 @@ def _u16s(values):
     return w.getvalue()
 
 
-def build_request(aeads=None):
+def build_request(aeads=None, signed=False):
     """The whole client request as one buffer (send it in one write: one TCP segment).
 
     Next Protocol NTPv4 (critical), AEAD Algorithm Negotiation in preference order
     (critical; None = nts.aead.DEFAULT_AEADS), chrony's compliant-export record when
-    AES-128-GCM-SIV is offered (non-critical, empty), End of Message.
+    AES-128-GCM-SIV is offered (non-critical, empty), with `signed` the request for the
+    signing key (16384, non-critical, empty), End of Message.
     """
     from nts.aead import AEAD_AES_128_GCM_SIV, DEFAULT_AEADS
     if aeads is None:
@@ -123,6 +130,8 @@ def build_request(aeads=None):
                (True, _AEAD, _u16s(aeads))]
     if AEAD_AES_128_GCM_SIV in aeads:
         records.append((False, _COMPLIANT_128GCM_EXPORT, b""))
+    if signed:
+        records.append((False, _REQUEST_PUBLIC_KEY, b""))
     records.append((True, _END_OF_MESSAGE, b""))
     return build_records(records)
 
@@ -176,11 +185,14 @@ class KEResult:
     cookies     list of cookies, in the order received (at most nts.cookies.MAX_COOKIES)
     ntp_server  negotiated NTP server name (str) or None = the NTS-KE host
     ntp_port    negotiated NTP port, or DEFAULT_NTP_PORT
+    signing_key (key id, SEC1 point bytes) from record 16385, or None (public: it is
+                the server's public key)
     """
 
     def __init__(self, aead, cookies, ntp_server=None, ntp_port=DEFAULT_NTP_PORT,
-                 compliant_128gcm=False):
+                 compliant_128gcm=False, signing_key=None):
         self.aead = aead
+        self.signing_key = signing_key
         self.cookies = cookies
         self.ntp_server = ntp_server
         self.ntp_port = ntp_port
@@ -250,6 +262,20 @@ def _printable_name(body):
     return body.decode()
 
 
+# Public key record (16385), body:
+#   KeyId u16 | Length u16 | SEC1 point (Length bytes: 0x04 | X (32) | Y (32) for P-256)
+# Whether the point is on the curve is checked where it is used (nts.signed, with the
+# curve code), so a key exchange does not load it.
+def _public_key(body):
+    r = Reader(body)
+    key_id = r.u16()
+    point = r.vector(2).rest()
+    r.expect_end("public key record")
+    if len(point) != P256_POINT_LENGTH or point[0] != 4:
+        raise KEError("public key record: not an uncompressed P-256 point")
+    return key_id, point
+
+
 def parse_response(data, offered_aeads):
     """KEResult from a complete NTS-KE response (RFC 8915 sections 4.1.1-4.1.7).
 
@@ -270,6 +296,7 @@ def parse_response(data, offered_aeads):
 
     protocol = aead = server = port = None
     compliant = False
+    signing_key = None
     cookies = []
     for critical, rtype, body in records:
         if rtype == _NEXT_PROTOCOL:
@@ -309,6 +336,13 @@ def parse_response(data, offered_aeads):
             if body or compliant:
                 raise KEError("bad compliant-export record")
             compliant = True
+        elif rtype == _PUBLIC_KEY:
+            if signing_key is not None:
+                raise KEError("duplicate public key record")
+            try:
+                signing_key = _public_key(body)
+            except ParseError as e:
+                raise KEError("public key record: %s" % e)
         elif rtype == _END_OF_MESSAGE:
             pass
         elif critical:
@@ -320,4 +354,4 @@ def parse_response(data, offered_aeads):
     if not cookies:
         raise KEError("no cookies")
     return KEResult(aead, cookies, server, DEFAULT_NTP_PORT if port is None else port,
-                    compliant)
+                    compliant, signing_key)

@@ -29,14 +29,15 @@ def chain_verifier(server_name, store, group, policy):
 
 
 async def key_exchange(host, verify_chain, port=ke.PORT, server_name=None,
-                       aeads=None, timeout=5.0, gate=None):
+                       aeads=None, timeout=5.0, gate=None, signed=False):
     """(KEResult with keys derived, KEStats); raises NTSError subclasses on any failure.
     aeads: the AEAD ids to offer, in preference order (None = nts.aead.DEFAULT_AEADS).
-    Cancelling the task closes the connection. gate: see nts.tls.stream."""
+    Cancelling the task closes the connection. gate: see nts.tls.stream. signed: ask for
+    the server's signing key (nts.signed)."""
     if aeads is None:
         from nts.aead import DEFAULT_AEADS as aeads
     stream = TLSStream(host, port, server_name or host, verify_chain, timeout, gate)
-    request = ke.build_request(aeads)
+    request = ke.build_request(aeads, signed)
     t0 = ticks_ms()
     try:
         await stream.connect()

@@ -226,8 +226,9 @@ class Response:
 
 
 def build_request(aead, c2s, s2c, cookie, placeholders, t1, poll=0, uid=None, nonce=None,
-                  xmit_ts=None):
-    """(datagram bytes, Request). uid, nonce and xmit_ts are random unless given (tests)."""
+                  xmit_ts=None, extra=()):
+    """(datagram bytes, Request). uid, nonce and xmit_ts are random unless given (tests).
+    extra: further (type, body) fields, placed before the Authenticator (nts.signed)."""
     from nts.aead import NONCE_LENGTHS, encrypt   # on first use: parsing needs no crypto
     nonce_len = NONCE_LENGTHS.get(aead)
     if nonce_len is None:
@@ -246,6 +247,8 @@ def build_request(aead, c2s, s2c, cookie, placeholders, t1, poll=0, uid=None, no
     blank = bytes(len(cookie))
     for _ in range(placeholders):
         encode_extension_field(EF_COOKIE_PLACEHOLDER, blank, w)
+    for ftype, body in extra:
+        encode_extension_field(ftype, body, w)
     ad = w.getvalue()
     ciphertext = encrypt(aead, c2s, nonce, b"", ad)
     encode_extension_field(EF_AUTHENTICATOR, encode_authenticator(nonce, ciphertext), w)

@@ -137,7 +137,7 @@ class Peer:
         """Resume a persisted session (state.ServerSession): no key exchange needed."""
         from nts import ke
         result = ke.KEResult(session.aead, session.cookies, session.ntp_host or None,
-                             session.ntp_port)
+                             session.ntp_port, signing_key=session.signing_key)
         result.c2s, result.s2c = session.c2s, session.s2c
         self.ke_ok(result, now, session.ke_time)
         self.cert = session.cert
@@ -150,7 +150,7 @@ class Peer:
         a = self.assoc
         c2s, s2c = a.keys()
         return ServerSession(self.name, a.aead, c2s, s2c, cookies, a.ntp_server or "",
-                             a.ntp_port, self.last_ke or 0, self.cert)
+                             a.ntp_port, self.last_ke or 0, self.cert, a.signing_key)
 
     def take_cookies(self, n):
         """Remove the newest n cookies from the stash (for flash), oldest first."""
@@ -188,9 +188,13 @@ class Peer:
         self.state = state
         self.last_error = reason
 
-    def request(self, t1):
-        """The datagram of a new query (uses a cookie); t1: NTP time now (ns)."""
-        data, self._req = self.assoc.make_request(t1)
+    def request(self, t1, extra=()):
+        """The datagram of a new query (uses a cookie); t1: NTP time now (ns); extra:
+        further authenticated fields (nts.signed's request)."""
+        if extra:
+            data, self._req = self.assoc.make_request(t1, extra=extra)
+        else:
+            data, self._req = self.assoc.make_request(t1)
         return data
 
     def sent(self, t1, now):

@@ -19,9 +19,11 @@
 #   body   = last_good_ns u64 | flags u8 (bit 0: trusted) | n u8 | n * session
 #   session = name<1> | ke_time u64 | aead u16 | ntp_host<1> | ntp_port u16
 #             | c2s<1> | s2c<1> | ncookies u8 | ncookies * cookie<2> | cert<1>
+#             | key_id u16 | signing key<1>       (empty key = none)
 #   cert    = empty (not known) | not_before u64 | not_after u64 | flags u8 (bit 0:
 #             dates checked against a trusted clock) | leaf SHA-256 (32)
-# (<k> = a vector with a k-byte length prefix.) Version 1 files (no cert) still load.
+# (<k> = a vector with a k-byte length prefix.) Version 1 files (no cert, no signing
+# key) still load.
 import hashlib
 import os
 from nts.atomicfile import exists, write_atomic
@@ -57,7 +59,7 @@ class ServerSession:
     cert: a CertRecord, or None (not known)."""
 
     def __init__(self, name, aead, c2s, s2c, cookies, ntp_host="", ntp_port=123, ke_time=0,
-                 cert=None):
+                 cert=None, signing_key=None):
         self.name = name
         self.aead = aead
         self.c2s = c2s
@@ -67,6 +69,7 @@ class ServerSession:
         self.ntp_port = ntp_port
         self.ke_time = ke_time      # unix seconds of the key exchange
         self.cert = cert
+        self.signing_key = signing_key  # (key id, SEC1 point) from NTS-KE, or None
 
     def __repr__(self):
         return "<ServerSession %s aead=%d cookies=%d>" % (self.name, self.aead, len(self.cookies))
@@ -123,6 +126,8 @@ def encode(state):
             # A notBefore before 1970 (UTCTime allows 1950) is as good as 0 here.
             body.u8(_CERT_LEN).u64(max(0, cert.not_before)).u64(max(0, cert.not_after))
             body.u8(1 if cert.checked else 0).put(cert.sha256)
+        key_id, key = s.signing_key or (0, b"")
+        body.u16(key_id).vector(1, key)
     w = Writer()
     w.put(MAGIC).u8(VERSION).put(state.config_digest).vector(4, body.buf)
     w.put(hashlib.sha256(w.buf).digest()[:_SUM_LEN])
@@ -138,7 +143,9 @@ def decode(data, config_digest=None):
         raise StateError("state file checksum mismatch")
     try:
         r = Reader(data, 0, len(data) - _SUM_LEN)
-        version = r.take(4) == MAGIC and r.u8()
+        if r.take(4) != MAGIC:
+            raise StateError("not a state file")
+        version = r.u8()
         if version not in (1, VERSION):
             raise StateError("not a state file of this version")
         digest = r.take(_DIGEST_LEN)
@@ -156,7 +163,7 @@ def decode(data, config_digest=None):
             c2s = b.vector(1).rest()
             s2c = b.vector(1).rest()
             cookies = [b.vector(2).rest() for _ in range(b.u8())]
-            cert = None
+            cert = key = None
             if version > 1:
                 c = b.vector(1)
                 if not c.at_end():
@@ -165,8 +172,11 @@ def decode(data, config_digest=None):
                     checked = bool(c.u8() & 1)
                     cert = CertRecord(nb, na, c.take(32), checked)
                     c.expect_end("certificate record")
+                key_id = b.u16()
+                point = b.vector(1).rest()
+                key = (key_id, point) if point else None
             state.sessions[name] = ServerSession(name, aead, c2s, s2c, cookies, host, port,
-                                                 ke_time, cert)
+                                                 ke_time, cert, key)
         b.expect_end("state body")
         return state
     except (ParseError, UnicodeError) as e:

@@ -13,7 +13,8 @@
 #                 "max_error" (s: root distance, association.Sample.max_error_ns),
 #                 "stratum", "cookies" (list or count), "aead" (id), "last_ke" (unix s),
 #                 "ke_count", "nak_rekeys", "errors", "last_error", "ntp" ((host, port) as
-#                 negotiated), "ntp_addr" (socket address last queried)}, ...]}
+#                 negotiated), "ntp_addr" (socket address last queried), "signature"
+#                 (nts.signed's verdict)}, ...]}
 # (Engine.snapshot() is the public status model; nothing reads engine internals.)
 from nts.aead import NAMES
 from nts.timescale import NS_PER_S
@@ -26,7 +27,7 @@ _SERVER_FIELDS = (("name", str, ""), ("host", str, ""), ("port", int, 0), ("mode
                   ("max_error", float, None),
                   ("stratum", int, None), ("aead", int, None), ("last_ke", int, None),
                   ("ke_count", int, 0), ("nak_rekeys", int, 0), ("errors", int, 0),
-                  ("last_error", str, ""))
+                  ("last_error", str, ""), ("signature", str, None))
 _GROUP_FIELDS = (("ok", bool, False), ("offset", float, None), ("min_servers", int, None),
                  ("errors", int, 0), ("disabled", bool, False), ("last_sync_ns", int, None),
                  ("reason", str, ""))
@@ -111,5 +112,6 @@ def render(snapshot):
                             "-" if s["stratum"] is None else s["stratum"], s["cookies"],
                             s["aead_name"] or "-",
                             iso_utc(s["last_ke"]) if s["last_ke"] else "-", s["errors"],
-                            s["last_error"]))
+                            s["last_error"] + ("  signature " + s["signature"]
+                                               if s["signature"] else "")))
     return "\n".join(lines)

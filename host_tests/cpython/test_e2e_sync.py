@@ -73,10 +73,10 @@ def ke_count(srv):
 
 
 def sync(servers, chain, interp="micropython", min_servers=1, state=None, heap=None,
-         env=None, timeout=120):
+         env=None, timeout=120, extra=()):
     """`nts sync --json` in a subprocess -> (exit status, JSON object)."""
     args = ["sync", "--ca", chain.root_pem_path, "--name", "localhost",
-            "--min-servers", str(min_servers), "--json"]
+            "--min-servers", str(min_servers), "--json"] + list(extra)
     for s in servers:
         args += ["--server", s]
     if state:

@@ -208,11 +208,14 @@ edits = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 16), st.intege
 KE_GOOD = ke.build_records([(True, 1, b"\x00\x00"), (True, 4, b"\x00\x0f"),
                             (False, 5, b"c" * 64), (True, 6, b"ntp.example"),
                             (True, 7, b"\x01\x7b"), (False, 1024, b""),
-                            (False, 5, b"d" * 64), (True, 0, b"")])
+                            (False, 5, b"d" * 64),
+                            (False, 16385, b"\x00\x07\x00\x41\x04" + bytes(range(64))),
+                            (True, 0, b"")])
 
 
 def ke_fields(res):
-    return (res.aead, res.cookies, res.ntp_server, res.ntp_port, res.compliant_128gcm)
+    return (res.aead, res.cookies, res.ntp_server, res.ntp_port, res.compliant_128gcm,
+            res.signing_key)
 
 
 def rebuild_ke(res):
@@ -223,6 +226,9 @@ def rebuild_ke(res):
     recs.append((True, 7, struct.pack(">H", res.ntp_port)))
     if res.compliant_128gcm:
         recs.append((False, 1024, b""))
+    if res.signing_key is not None:
+        key_id, point = res.signing_key
+        recs.append((False, 16385, struct.pack(">HH", key_id, len(point)) + point))
     return ke.build_records(recs + [(True, 0, b"")])
 
 
@@ -285,6 +291,27 @@ def test_fuzz_ntp_packet(data, e):
             assert reencode(parsed) == d
             again = ntp.parse_packet(reencode(parsed))
             assert vars(again[0]) == vars(parsed[0]) and again[1] == parsed[1]
+
+
+SIGNED_R1 = ntp.encode_packet(ntp.Header(mode=4), [(0xFF01, b"\x80"), (0x0404, bytes(36))])
+
+
+@fuzz
+@given(st.binary(max_size=120), edits)
+def test_fuzz_signed_reply_2(tail, e):
+    # nts.signed: whatever follows reply 1 (random, or a mutated good 0xFF02) only ever
+    # raises SignatureError, and what parses rebuilds to the same bytes.
+    from nts import signed
+    from nts.errors import SignatureError
+    good = ntp.encode_extension_field(0xFF02, b"\x00\x07\x00\x46" + bytes(70)).getvalue()
+    for t in (tail, mutate(good, e)):
+        try:
+            key_id, sig = signed.parse_signature(SIGNED_R1, SIGNED_R1 + t)
+        except SignatureError:
+            continue
+        body = struct.pack(">HH", key_id, len(sig)) + sig
+        assert ntp.encode_extension_field(0xFF02, body).getvalue() == t
+    assert only_typed_errors(signed.announced, mutate(SIGNED_R1, e)) in (None, True, False)
 
 
 @fuzz

@@ -116,6 +116,14 @@ def test_plain_ntp_only_where_allowed():
     Config.from_dict(d)
 
 
+def test_signed_responses_only_over_nts():
+    d = _base()
+    d["servers"][0]["SignedResponses"] = True
+    assert Config.from_dict(d).server("ptb1").SignedResponses is True
+    d["servers"][2]["SignedResponses"] = True       # plain NTPv4: no key exchange, no key
+    assert _field(d) == "servers[2].SignedResponses"
+
+
 def test_every_server_in_a_group():
     d = _base()
     d["groups"]["local"]["Clients"] = ["ptb1"]

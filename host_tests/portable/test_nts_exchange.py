@@ -142,3 +142,14 @@ def test_kiss_codes_and_unsynchronized_server():
     o = reply.judge(ntp.verify_response(req, server_answer(data, S2C, t2=t4, t3=t4)).header,
                     T1, t4)
     assert o.kind == reply.SAMPLE and o.sample.offset == SEC // 2
+
+
+def test_signed_request_field_before_the_authenticator():
+    from nts import signed      # 0xFF00 (signed responses, issue 12)
+    key = (7, bytes(65))
+    data, _ = ntp.build_request(15, C2S, S2C, b"c" * 40, 0, T1,
+                                extra=signed.request_fields(key))
+    _, fields = ntp.parse_packet(data)
+    assert [f[0] for f in fields][-2:] == [0xFF00, ntp.EF_AUTHENTICATOR]
+    assert fields[-2][1] == b"\x00\x07" + bytes(10)     # 16 bytes with type and length
+    assert signed.request_fields(None) == ()    # no key, no field (NTPsec drops them)

@@ -44,7 +44,7 @@ def test_table_is_bound_to_config_fields():
     assert by_var[(SERVER, "Mode")]["dataType"] == "OptionList"
     assert by_var[(SERVER, "AEADAlgorithm")]["dataType"] == "SequenceList"
     assert by_var[(GROUP, "Clients")]["dataType"] == "MemberList"
-    assert by_var[(SERVER, "SignedResponses")]["mutability"] == "ReadOnly"
+    assert by_var[(SERVER, "SignedResponses")]["mutability"] == "ReadWrite"
     assert by_var[(CLOCK, "TimeAdjustmentReportingThreshold")]["default"] == "5"
 
 
@@ -92,7 +92,7 @@ def test_change_configuration_cases():
         ("ntp.legal.ports", "123,1123", "Rejected"),        # NTSv4: NTS-KE names the port
         ("ntp.legal.mode", "NTPv4", "Rejected"),            # not allowed for legal time
         ("ntp.enabled", "false", "Rejected"),               # read-only
-        ("nts.legal.signedResponses", "true", "Rejected"),  # read-only until issue 12
+        ("nts.legal.signedResponses", "true", "Accepted"),  # issue 12
         ("HeartbeatInterval", "60", "NotSupported"),
         ("ntp.local.ports", "123", "Rejected"),             # no local group yet
         ("ntp.legal.minInterval", "4000", "Rejected"),      # above MaxInterval 3600
@@ -115,12 +115,12 @@ def test_change_configuration_cases():
     assert get16(st, "ntp.reboot.noCertTimeCheck") == "true"
     assert st.config.clock["TimeAdjustmentReportingThreshold"] == 2.5
     # Accepted changes only: persisted (the file is the whole config), engine told, logged.
-    assert st.engine.handed == 5 and st.engine.config is st.config
+    assert st.engine.handed == 6 and st.engine.config is st.config
     assert station.load(st.path) == st.config.to_dict()
     assert [e["change"] for e in events][:2] == ["ntp.legal.minServers", "ntp.legal.delayAsym"]
     assert events[0]["event"] == "NTPConfigurationChanged" and events[0]["log"] == "security"
     # The same value again changes nothing: no write, no event.
-    assert change(st, "ntp.legal.minServers", "3") == "Accepted" and len(events) == 5
+    assert change(st, "ntp.legal.minServers", "3") == "Accepted" and len(events) == 6
 
 
 def test_empty_entry_takes_previous():

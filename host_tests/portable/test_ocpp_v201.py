@@ -36,12 +36,12 @@ def test_set_variables_results_of_every_kind():
                      set_item(GROUP, "MinServers", "3", "legal"),
                      set_item(CLOCK, "StepThreshold", "0.5"),
                      set_item(SERVER, "ServerPort", "1123", "ptb3"))    # NTSv4: unused
-    assert status == ["Accepted", "Rejected", "Rejected", "UnknownComponent",
+    assert status == ["Accepted", "Rejected", "Accepted", "UnknownComponent",
                       "UnknownVariable", "NotSupportedAttributeType", "Accepted", "Accepted",
                       "Rejected"]
     assert r[1]["attributeStatusInfo"]["reasonCode"] == "InvalidValue"
     assert "ServerPort" in r[1]["attributeStatusInfo"]["additionalInfo"]
-    assert r[2]["attributeStatusInfo"]["reasonCode"] == "ReadOnly"
+    assert st.config.server("ptb1").SignedResponses is True        # issue 12: writable
     assert "key exchange" in r[8]["attributeStatusInfo"]["additionalInfo"]
     assert st.config.server("ptb1").NTSKEServerPort == 4461
     assert st.config.server("ptb3").ServerPort == 123 and st.config.groups["legal"].MinServers == 3

@@ -167,7 +167,8 @@ def test_certificate_record_round_trip_and_version_1_files_load():
     assert c.valid_at(1790000000) and c.valid_at(1797000000) and not c.valid_at(1797000001)
     s.sessions["ptb1"].cert.sha256 = b"short"
     raises(StateError, st.encode, s)
-    # A version 1 file (before certificate records) still resumes its sessions.
+    # A version 1 file (before certificate records and signing keys) still resumes its
+    # sessions.
     import hashlib
     from nts.wire import Writer
     body = Writer()
@@ -178,3 +179,13 @@ def test_certificate_record_round_trip_and_version_1_files_load():
     w.put(hashlib.sha256(w.buf).digest()[:16])
     old = st.decode(w.getvalue(), DIGEST)
     assert old.sessions["ptb1"].cookies == [b"C" * 100] and old.sessions["ptb1"].cert is None
+    assert old.sessions["ptb1"].signing_key is None
+
+
+def test_state_keeps_the_signing_key():
+    s = st.ServerSession("ptb1", 15, b"\x11" * 32, b"\x22" * 32, [b"\x33" * 100], "", 123, 5,
+                         None, (7, b"\x04" + bytes(range(64))))
+    plain = st.ServerSession("ptb2", 15, b"\x11" * 32, b"\x22" * 32, [b"\x33" * 100])
+    back = st.decode(st.encode(st.State(b"d" * 16, 1, True, {"ptb1": s, "ptb2": plain})))
+    assert back.sessions["ptb1"].signing_key == (7, b"\x04" + bytes(range(64)))
+    assert back.sessions["ptb2"].signing_key is None

@@ -21,7 +21,8 @@ def _snapshot():
              "c2s": SECRET_KEY, "s2c": SECRET_KEY, "keys": (SECRET_KEY,)},
             {"name": "ptb3", "host": "ptbtime3.ptb.de", "port": 123, "mode": "NTSv4",
              "state": "backoff", "cookies": 0, "aead": None, "errors": 3,
-             "last_error": "NetError: timeout"},
+             "last_error": "NetError: timeout",
+             "signature": "invalid: p256: ECDSA signature mismatch"},
         ]}
 
 
@@ -50,7 +51,9 @@ def test_render_table():
     assert row[:9] == ["ptb1", "ptbtime1.ptb.de:123", "NTSv4", "ok", "+0.100", "+12.300", "1",
                        "7", "AES-SIV-CMAC-256"]
     assert row[9] == "2026-11-26T16:20:00Z"
-    assert lines[5].split()[-2:] == ["NetError:", "timeout"]
+    assert lines[5].split()[-8:] == ["NetError:", "timeout", "signature", "invalid:", "p256:",
+                                     "ECDSA", "signature", "mismatch"]
+    assert "signature" not in lines[4]          # SignedResponses off: nothing to say
     assert "\xde" not in text and "deadbeef" not in text.lower()
 
 

@@ -39,6 +39,9 @@ NTP (one request):
   plain_ntp      True: also answer plain NTPv4 client requests (48 bytes, no extension
                  fields) unauthenticated, as chrony and NTPsec do; default False: the
                  reference server ignores them
+  signed         signed responses (signing.py): None (as Norn) | "off" (as chrony: ignore
+                 16384 and 0xFF00) | "never" | "non_prefix" | "bad_signature"
+                 | "wrong_key_id" | "announce_81"; read at key exchange too ("off")
 """
 
 KE_DEFAULTS = {
@@ -52,7 +55,7 @@ KE_DEFAULTS = {
 NTP_DEFAULTS = {
     "drop": False, "delay": 0.0, "lie": 0.0, "bad_tag": False, "wrong_uid": False,
     "nak": False, "kod": None, "no_cookies": False, "no_auth": False, "plain_cookie": False,
-    "wrong_origin": False, "duplicate": False, "plain_ntp": False,
+    "wrong_origin": False, "duplicate": False, "plain_ntp": False, "signed": None,
 }
 
 DEFAULTS = dict(KE_DEFAULTS)
@@ -60,6 +63,8 @@ DEFAULTS.update(NTP_DEFAULTS)
 
 GCM_SIV_MODES = ("chrony44", "rfc", "chrony43")
 ALPN_MODES = (None, "none", "wrong", "reject")
+SIGNED_MODES = (None, "off", "never", "non_prefix", "bad_signature", "wrong_key_id",
+                "announce_81")
 
 
 def check(faults):
@@ -72,6 +77,8 @@ def check(faults):
         raise ValueError("gcm_siv must be one of %s" % (GCM_SIV_MODES,))
     if out.get("alpn") not in ALPN_MODES:
         raise ValueError("alpn must be one of %s" % (ALPN_MODES,))
+    if out.get("signed") not in SIGNED_MODES:
+        raise ValueError("signed must be one of %s" % (SIGNED_MODES,))
     kod = out.get("kod")
     if kod is not None and (not isinstance(kod, bytes) or len(kod) != 4):
         raise ValueError("kod must be 4 ASCII bytes")

@@ -7,6 +7,7 @@ NTP over UDP, on 127.0.0.1 only, with fault injection (see faults.py).
         srv.next_ke(gcm_siv="chrony43")    # for the next NTS-KE connection only
         srv.next_ntp(bad_tag=True)         # for the next NTP request only
         srv.events                         # what it saw, for assertions
+        srv.signer.point, srv.signer.key_id  # signed responses (signing.py)
 
 It runs in daemon threads, stops itself after `lifetime` seconds, and never touches the
 host clock (a lying clock is an offset added to its own timestamps). TLS goes through
@@ -23,6 +24,7 @@ from OpenSSL import SSL
 
 from host_tests.reference import codec as c
 from host_tests.reference import faults as fl
+from host_tests.reference import signing
 
 HOST = "127.0.0.1"
 ALPN = b"ntske/1"
@@ -44,6 +46,7 @@ class ReferenceServer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._jar = c.CookieJar()
+        self.signer = signing.Signer()
         self._contexts = {}
         self._threads = []
         self._ke_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -249,6 +252,9 @@ class ReferenceServer:
                     cookie = (cookie + os.urandom(max(0, f["cookie_size"] - len(cookie))))[
                         :max(f["cookie_size"], len(cookie))]
                 out.append(R(c.NEW_COOKIE, cookie))
+        info["signed"] = signing.wants_key(records)
+        if info["signed"] and f["signed"] != "off":
+            out.append(self.signer.public_key_record())   # after the cookies, as Norn
         return b"".join(out) + end, info
 
     # --- NTP -------------------------------------------------------------------------------
@@ -265,21 +271,22 @@ class ReferenceServer:
                 reply, info = self._ntp_response(pkt, t_recv, f)
             except (c.ProtocolError, struct.error) as e:
                 reply, info = None, {"result": "ignored: %s" % (e,)}
+            second = info.pop("second", None)
             self._event("ntp", **info)
             if reply is None or f["drop"]:
                 continue
             copies = 2 if f["duplicate"] else 1
             if f["delay"]:
-                t = threading.Timer(f["delay"], self._send, (reply, addr, copies))
+                t = threading.Timer(f["delay"], self._send, (reply, addr, copies, second))
                 t.daemon = True
                 t.start()
             else:
-                self._send(reply, addr, copies)
+                self._send(reply, addr, copies, second)
 
-    def _send(self, reply, addr, copies):
-        for _ in range(copies):
+    def _send(self, reply, addr, copies, second=None):
+        for data in [reply] * copies + ([second] if second else []):
             try:
-                self._ntp_sock.sendto(reply, addr)
+                self._ntp_sock.sendto(data, addr)
             except OSError:
                 return
 
@@ -324,6 +331,11 @@ class ReferenceServer:
         if f["plain_cookie"]:
             msg += c.ext_field(c.EF_COOKIE, self._jar.seal(aead, keys[1], s2c))
         info["result"] = "kod" if f["kod"] else "ok"
+        info["asked_signed"] = signing.wants_signature(fields)
+        sign = info["asked_signed"] and f["signed"] != "off" and not f["kod"]
+        info["signed"] = sign
+        if sign:
+            msg += self.signer.announce_field(f["signed"])
         if f["no_auth"]:
             return msg, info
         ef = c.auth_field(aead, s2c, msg, b"".join(c.ext_field(c.EF_COOKIE, k) for k in new))
@@ -331,6 +343,10 @@ class ReferenceServer:
             # The ciphertext starts after the 8 header bytes and the padded nonce.
             i = 8 + c.nonce_len(aead)
             ef = ef[:i] + bytes([ef[i] ^ 1]) + ef[i + 1:]
+        info["reply_size"] = len(msg) + len(ef)
+        if sign:
+            info["second"] = self.signer.second_reply(msg + ef, f["signed"])
+            info["second_size"] = len(info["second"] or b"")
         return msg + ef, info
 
 

@@ -20,8 +20,8 @@
 # `ntp.timeSource`, `ntp.stepThreshold`, `ntp.timeAdjustmentReportingThreshold`,
 # `ntp.<group>.allowNTPv4`
 # are mpnts's; `ntp.enabled` and `ntp.reboot.allowJumps` are read-only true (mpnts always
-# syncs, and steps after a reboot when MinServers agree); SignedResponses is read-only
-# until signed responses are implemented (issue 12: no setting accepted and ignored).
+# syncs, and steps after a reboot when MinServers agree). SignedResponses is writable
+# since nts.signed implements it (issue 12).
 # ClockCtrlr: TimeOffset and TimeZone are local time for people (nts.localtime; 1.6
 # `ntp.timeOffset`, `ntp.timeZone` (*)); DateTime, NtpSource and NtpServerUri are
 # read-only views (CLOCK_VIEWS), not settings: DateTime is the clock's UTC time;
@@ -84,7 +84,7 @@ CLOCK_VIEWS = (("DateTime", "dateTime"), ("NtpSource", "OptionList"),
 MAX_URI_RANK = 9
 ALL_SERVERS_KEYS = (("ntp.reboot.noCertTimeCheck", "NoCertTimeCheckAfterReboot"),)
 FIXED_KEYS = (("ntp.enabled", "true"), ("ntp.reboot.allowJumps", "true"))
-READ_ONLY = ("SignedResponses", "DateTime", "NtpSource", "NtpServerUri")
+READ_ONLY = ("DateTime", "NtpSource", "NtpServerUri")
 
 UNITS = {"DelayAsymmetry": "ms", "DelayVarAsymmetry": "ms", "MinInterval": "s",
          "MaxInterval": "s", "Preflight": "s", "MinRefresh": "s", "MaxRefresh": "s",
