@@ -293,7 +293,7 @@ def test_fuzz_ntp_packet(data, e):
             assert vars(again[0]) == vars(parsed[0]) and again[1] == parsed[1]
 
 
-SIGNED_R1 = ntp.encode_packet(ntp.Header(mode=4), [(0xFF01, b"\x80"), (0x0404, bytes(36))])
+SIGNED_R1 = encode_packet(ntp.Header(mode=4), [(0xFF01, b"\x80"), (0x0404, bytes(36))])
 
 
 @fuzz

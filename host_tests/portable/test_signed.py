@@ -68,7 +68,10 @@ def _reply_with(announce):
     if announce is not None:
         fields.append((0xFF01, announce))
     fields.append((0x0404, b"\x00\x10\x00\x10" + b"\x02" * 32))
-    return ntp.encode_packet(ntp.Header(mode=4), fields)
+    w = ntp.Header(mode=4).encode()
+    for ftype, body in fields:
+        ntp.encode_extension_field(ftype, body, w)
+    return w.getvalue()
 
 
 def test_announcement_byte_0_is_0x80_exactly():
