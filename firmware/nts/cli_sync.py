@@ -135,6 +135,8 @@ def _error(p):
 
 
 def _table(out):
+    for w in out.get("warnings", ()):
+        print("warning: %s" % w)
     print("%-24s %-24s %-5s %12s %10s %3s %5s %7s  %s" % (
         "server", "ntp", "auth", "offset(ms)", "delay(ms)", "st", "aead", "cookies",
         "verdict"))
@@ -190,6 +192,8 @@ def main(argv):
            "reason": sel.reason, "sync_ms": sync_ms, "servers": rows}
     if engine.store_error and state is not None and "no state file" not in engine.store_error:
         out["state_error"] = engine.store_error
+    if config.warnings:     # e.g. the same server given twice: it counts once
+        out["warnings"] = config.warnings
     status = _status(out)
     if status == cli.EXIT_TOO_FEW:
         out["error"] = {"type": "TooFewSources", "message": sel.reason or "too few agreeing sources"}
