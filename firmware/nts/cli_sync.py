@@ -156,6 +156,8 @@ def _error(s):
 
 
 def _table(out):
+    for w in out.get("warnings", ()):
+        print("warning: %s" % w)
     print("%-24s %-24s %-5s %12s %10s %3s %5s %7s  %s" % (
         "server", "ntp", "auth", "offset(ms)", "delay(ms)", "st", "aead", "cookies",
         "verdict"))
@@ -256,6 +258,8 @@ def main(argv):
     err = snap["store_error"]
     if err and state is not None and "no state file" not in err:
         out["state_error"] = err
+    if config.warnings:     # e.g. the same server given twice: it counts once
+        out["warnings"] = config.warnings
     if interrupted:
         out["interrupted"] = True
         status = cli.EXIT_INTERRUPTED

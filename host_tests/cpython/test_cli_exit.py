@@ -161,6 +161,11 @@ def test_sync_exit_statuses_and_table(interp, pair, chain, tmp_path):
     assert "state file: save failed" in out, out
     rc, obj = run_json(interp, base + ["--server", _addr(good.ke_port), "--state", bad_state])
     assert obj["state_error"].startswith("save failed"), obj
+    # The same server twice: the configuration warns, and it counts once.
+    rc, obj = run_json(interp, base + ["--server", _addr(good.ke_port), "--server",
+                                       _addr(good.ke_port), "--min-servers", "2"])
+    assert rc == 1 and "count once" in obj["warnings"][0], obj
+    assert "counted once" in obj["servers"][1]["verdict"], obj
 
 
 def test_state_file_created_0600(pair, chain, tmp_path):
