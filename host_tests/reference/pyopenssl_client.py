@@ -31,8 +31,7 @@ if _FIRMWARE not in sys.path:
     sys.path.insert(0, _FIRMWARE)
 
 from nts import ke, ntp, reply, timescale  # noqa: E402
-from nts.errors import (AuthError, CertError, NetError, NTPError, NTSError,  # noqa: E402
-                        ParseError, TLSError)
+from nts.errors import CertError, NetError, NTPError, NTSError, TLSError  # noqa: E402
 
 
 class Kiss(NTPError):
