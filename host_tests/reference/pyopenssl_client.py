@@ -32,8 +32,7 @@ if _FIRMWARE not in sys.path:
 
 from nts import ke, ntp, reply, timescale  # noqa: E402
 from nts.aead import DEFAULT_AEADS  # noqa: E402
-from nts.errors import (AuthError, CertError, NetError, NTPError, NTSError,  # noqa: E402
-                        ParseError, TLSError)
+from nts.errors import CertError, NetError, NTPError, NTSError, TLSError  # noqa: E402
 from nts.tls.messages import ALPN_NTSKE  # noqa: E402
 
 
