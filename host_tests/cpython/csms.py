@@ -1,0 +1,232 @@
+# A test CSMS built with the `ocpp` package (the Python OCPP library operators and test
+# suites use) on `websockets`, on 127.0.0.1, running its asyncio loop in a thread so
+# that synchronous tests (and tools/demo.py) can drive it:
+#
+#   csms = CSMS("1.6").start()
+#   csms.wait_connected("CP1")
+#   csms.call("CP1", "ChangeConfiguration", {"key": "ntp.legal.servers", "value": "..."})
+#   csms.wait_for("CP1", "SecurityEventNotification", lambda p: p["type"] == ...)
+#   csms.stop()
+#
+# Every message both ways goes through the library's own schema validation (its
+# ChargePoint validates the station's CALLs and our answers; call() validates our CALL
+# and the station's answer the same way), except the white paper's vendor-extended
+# certificate messages, which the official schemas reject: those are validated against
+# the documented extended schemas (host_tests/cpython/schemas, `ext=`).
+import asyncio
+import datetime
+import json
+import threading
+import time
+import uuid
+
+from ocpp.messages import Call, MessageType, validate_payload
+from ocpp.routing import on
+
+from host_tests.reference.daemon import free_port
+
+SUBPROTOCOL = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
+
+
+def now_text():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class CallFailed(Exception):
+    """The station answered with a CALLERROR."""
+
+    def __init__(self, code, description):
+        super().__init__("%s: %s" % (code, description))
+        self.code = code
+
+
+def _charge_point_class(version, csms):
+    if version == "1.6":
+        from ocpp.v16 import ChargePoint as Base
+        from ocpp.v16 import call_result as result
+    else:
+        from ocpp.v201 import ChargePoint as Base
+        from ocpp.v201 import call_result as result
+
+    class Station(Base):
+        """The CSMS's side of one station's connection."""
+
+        async def route_message(self, raw_msg):
+            csms._record(self.id, "in", raw_msg)
+            await super().route_message(raw_msg)
+
+        async def _send(self, message):
+            csms._record(self.id, "out", message)
+            await super()._send(message)
+
+        @on("BootNotification")
+        def on_boot(self, **kw):
+            return result.BootNotification(current_time=now_text(), interval=csms.heartbeat,
+                                           status="Accepted")
+
+        @on("Heartbeat")
+        def on_heartbeat(self, **kw):
+            return result.Heartbeat(current_time=now_text())
+
+        @on("SecurityEventNotification")
+        def on_security_event(self, **kw):
+            return result.SecurityEventNotification()
+
+        if version == "2.0.1":
+            @on("NotifyReport")
+            def on_notify_report(self, **kw):
+                return result.NotifyReport()
+
+        async def raw_call(self, action, payload, ext=None, timeout=30):
+            """CALL `action` with a camelCase payload; the CALLRESULT payload (dict).
+            ext: (request schema, response schema or None) of host_tests/cpython/schemas
+            to validate with instead of the official ones."""
+            from host_tests.cpython import ocpp_schemas
+            msg = Call(unique_id=str(uuid.uuid4()), action=action, payload=payload)
+            if ext:
+                ocpp_schemas.check("ext", ext[0], payload)
+            else:
+                await validate_payload(msg, self._ocpp_version)
+            async with self._call_lock:
+                await self._send(msg.to_json())
+                response = await self._get_specific_response(msg.unique_id, timeout)
+            if response.message_type_id == MessageType.CallError:
+                raise CallFailed(response.error_code, response.error_description)
+            response.action = action
+            if ext and ext[1]:
+                ocpp_schemas.check("ext", ext[1], response.payload)
+            else:
+                await validate_payload(response, self._ocpp_version)
+            return response.payload
+
+    return Station
+
+
+class CSMS:
+    """heartbeat: the interval BootNotification answers with (s)."""
+
+    def __init__(self, version="1.6", path="/ocpp", heartbeat=300, port=None):
+        self.version = version
+        self.path = path
+        self.heartbeat = heartbeat
+        self.port = port or free_port()
+        self.url = "ws://127.0.0.1:%d%s" % (self.port, path)
+        self.stations = {}          # id -> the connected Station object
+        self.log = []               # (time, id, "in"/"out", parsed frame), every frame
+        self.connections = 0
+        self._cls = _charge_point_class(version, self)
+        self._cond = threading.Condition()
+        self._loop = None
+        self._server = None
+        self._thread = None
+
+    # --- server thread -------------------------------------------------------------------
+
+    def _record(self, ident, direction, raw):
+        with self._cond:
+            self.log.append((time.monotonic(), ident, direction, json.loads(raw)))
+            self._cond.notify_all()
+
+    async def _handler(self, ws):
+        path = ws.request.path
+        ident = path.rstrip("/").split("/")[-1]
+        if not path.startswith(self.path + "/") or ws.subprotocol != SUBPROTOCOL[self.version]:
+            await ws.close(1002, "wrong path or subprotocol")
+            return
+        st = self._cls(ident, ws)
+        with self._cond:
+            self.stations[ident] = st
+            self.connections += 1
+            self._cond.notify_all()
+        try:
+            await st.start()
+        except Exception:
+            pass
+        finally:
+            with self._cond:
+                if self.stations.get(ident) is st:
+                    del self.stations[ident]
+                self._cond.notify_all()
+
+    async def _serve(self, ready):
+        from websockets.asyncio.server import serve
+        self._server = await serve(self._handler, "127.0.0.1", self.port,
+                                   subprotocols=[SUBPROTOCOL[self.version]])
+        ready.set()
+        await self._server.wait_closed()
+
+    def start(self):
+        ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+
+        def run():
+            asyncio.set_event_loop(self._loop)
+            try:
+                self._loop.run_until_complete(self._serve(ready))
+            finally:
+                self._loop.close()
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("CSMS did not start")
+        return self
+
+    def stop(self):
+        """Close every connection and stop listening (the station sees the CSMS go)."""
+        if self._loop is None:
+            return
+        async def down():
+            self._server.close()
+            await self._server.wait_closed()
+        asyncio.run_coroutine_threadsafe(down(), self._loop).result(10)
+        self._thread.join(10)
+        self._loop = None
+
+    # --- test side ------------------------------------------------------------------------
+
+    def call(self, ident, action, payload, ext=None, timeout=30):
+        st = self.stations[ident]
+        fut = asyncio.run_coroutine_threadsafe(st.raw_call(action, payload, ext, timeout),
+                                               self._loop)
+        return fut.result(timeout + 5)
+
+    def timed_call(self, ident, action, payload, ext=None, timeout=30):
+        """(seconds the round trip took, payload)."""
+        t0 = time.monotonic()
+        out = self.call(ident, action, payload, ext, timeout)
+        return time.monotonic() - t0, out
+
+    def wait_connected(self, ident, timeout=60, count=1):
+        """Wait until `ident` is connected (for the count-th connection overall)."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while ident not in self.stations or self.connections < count:
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("station %s did not connect" % ident)
+                self._cond.wait(left)
+
+    def received(self, ident, action, locked=False):
+        """Payloads of the station's CALLs `action`, in order."""
+        def scan():
+            return [f[3] for _, i, d, f in self.log
+                    if i == ident and d == "in" and f[0] == 2 and f[2] == action]
+        if locked:
+            return scan()
+        with self._cond:
+            return scan()
+
+    def wait_for(self, ident, action, pred=None, timeout=60, count=1):
+        """The first `count` payloads of `action` satisfying pred (a list), waiting."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                got = [p for p in self.received(ident, action, locked=True)
+                       if pred is None or pred(p)]
+                if len(got) >= count:
+                    return got
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no %s from %s (have %d of %d)" % (
+                        action, ident, len(got), count))
+                self._cond.wait(left)
