@@ -103,7 +103,7 @@ class WSLink:
             except OSError:
                 data = b""
             if not data:
-                self._drop(1006)
+                await self._drop(1006)
                 return None
             try:
                 self._pending = self.decoder.feed(data)
@@ -131,7 +131,7 @@ class WSLink:
                 await self._write(wscodec.encode(wscodec.OP_CLOSE, wscodec.close_payload(code)))
             except OSError:
                 pass
-            self._drop(code)
+            await self._drop(code)
         elif op == wscodec.OP_BINARY:
             # OCPP-J is text only (RFC 6455 7.4.1: 1003 unsupported data).
             await self._fail(1003, "binary message")
@@ -142,15 +142,17 @@ class WSLink:
             await self._write(wscodec.encode(wscodec.OP_CLOSE, wscodec.close_payload(code, reason)))
         except OSError:
             pass
-        self._drop(code)
+        await self._drop(code)
 
-    def _drop(self, code):
+    async def _drop(self, code):
         if not self.closed:
             self.closed = True
             self.close_code = code
             try:
+                # MicroPython's Stream.close() does nothing: wait_closed() closes the socket.
                 self.writer.close()
-            except OSError:
+                await self.writer.wait_closed()
+            except (OSError, AttributeError):
                 pass
 
     async def close(self, code=wscodec.CLOSE_NORMAL, timeout=2.0):
@@ -162,7 +164,7 @@ class WSLink:
             await asyncio.wait_for(self._drain_until_closed(), timeout)
         except (OSError, asyncio.TimeoutError):
             pass
-        self._drop(code)
+        await self._drop(code)
 
     async def _drain_until_closed(self):
         while await self.recv() is not None:
@@ -201,5 +203,9 @@ async def connect(url, subprotocol, ca=None, basic_auth=None, timeout=10.0):
         wscodec.check_handshake(head, key, subprotocol)
     except BaseException:
         writer.close()
+        try:
+            await writer.wait_closed()      # MicroPython: this is what closes the socket
+        except OSError:
+            pass
         raise
     return WSLink(reader, writer)
