@@ -177,8 +177,15 @@ class ChargePoint:
         self.rounds += 1
         group = eng.config.groups[eng.clock_group]
         ok = bool(sel is not None and sel.ok and len(sel.truechimers) >= group.MinServers)
+        verdicts = {}
+        for name in group.Clients:
+            if sel is not None and name in sel.truechimers:
+                verdicts[name] = "truechimer"
+            elif sel is not None and name in sel.rejected:
+                verdicts[name] = sel.rejected[name]
         self.emit("sync", {"ok": ok, "offset_s": sel.offset if sel is not None and sel.ok else None,
                            "truechimers": list(sel.truechimers) if sel is not None else [],
+                           "servers": verdicts,
                            "reason": "" if ok else (sel.reason if sel is not None else "")})
 
     # --- OCPP -----------------------------------------------------------------------------
