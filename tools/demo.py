@@ -148,7 +148,8 @@ def explain(sync, servers):
         if verdict == "truechimer":
             why = "TRUSTED: authenticated, its interval overlaps the majority's"
         elif verdict.startswith("falseticker"):
-            why = "OUTVOTED: authenticated but disagrees with the majority (%s)" % verdict
+            why = "OUTVOTED falseticker: authenticated but disagrees with the majority (%s)" % (
+                verdict[len("falseticker: "):] if verdict.startswith("falseticker: ") else verdict)
         else:
             why = "SKIPPED: %s" % verdict
         say("   %-26s %-16s %s" % (label, addr, why))
@@ -176,7 +177,7 @@ def main():
         finally:
             for s in servers:
                 s[3]()
-        say("\n4. all servers, the CSMS and the station stopped (%.1f s in all)."
+        say("\n4. all servers stopped, the CSMS and the station too (%.1f s in all)."
             % (time.monotonic() - t0))
     return rc
 

@@ -183,10 +183,15 @@ class ChargePoint:
                 verdicts[name] = "truechimer"
             elif sel is not None and name in sel.rejected:
                 verdicts[name] = sel.rejected[name]
-        self.emit("sync", {"ok": ok, "offset_s": sel.offset if sel is not None and sel.ok else None,
-                           "truechimers": list(sel.truechimers) if sel is not None else [],
-                           "servers": verdicts,
-                           "reason": "" if ok else (sel.reason if sel is not None else "")})
+        out = {"ok": ok, "offset_s": sel.offset if sel is not None and sel.ok else None,
+               "truechimers": list(sel.truechimers) if sel is not None else [],
+               "servers": verdicts, "reason": "" if ok else (sel.reason if sel is not None else "")}
+        import gc
+        if hasattr(gc, "mem_alloc"):    # MicroPython: the running station's heap (code + data
+            gc.collect()                # on the unix port, data only when frozen)
+            out["heap_used"] = gc.mem_alloc()
+            out["heap_free"] = gc.mem_free()
+        self.emit("sync", out)
 
     # --- OCPP -----------------------------------------------------------------------------
 
