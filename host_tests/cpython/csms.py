@@ -105,12 +105,18 @@ def _charge_point_class(version, csms):
 class CSMS:
     """heartbeat: the interval BootNotification answers with (s)."""
 
-    def __init__(self, version="1.6", path="/ocpp", heartbeat=300, port=None):
+    def __init__(self, version="1.6", path="/ocpp", heartbeat=300, port=None, tls=None,
+                 password=None, host="127.0.0.1"):
+        """tls: (certificate chain PEM, key PEM) to serve wss://; password: require HTTP
+        Basic auth with user = the station id and this password (else 401)."""
         self.version = version
         self.path = path
         self.heartbeat = heartbeat
         self.port = port or free_port()
-        self.url = "ws://127.0.0.1:%d%s" % (self.port, path)
+        self.tls = tls
+        self.password = password
+        self.url = "%s://%s:%d%s" % ("wss" if tls else "ws", host, self.port, path)
+        self.refused = 0            # upgrade requests refused for their credentials
         self.stations = {}          # id -> the connected Station object
         self.log = []               # (time, id, "in"/"out", parsed frame), every frame
         self.connections = 0
@@ -148,9 +154,29 @@ class CSMS:
                     del self.stations[ident]
                 self._cond.notify_all()
 
+    def _check_auth(self, connection, request):
+        if self.password is None:
+            return None
+        import base64
+        import http
+        ident = request.path.rstrip("/").split("/")[-1]
+        want = "Basic " + base64.b64encode(("%s:%s" % (ident, self.password)).encode()).decode()
+        if request.headers.get("Authorization") != want:
+            with self._cond:
+                self.refused += 1
+                self._cond.notify_all()
+            return connection.respond(http.HTTPStatus.UNAUTHORIZED, "wrong credentials\n")
+        return None
+
     async def _serve(self, ready):
         from websockets.asyncio.server import serve
-        self._server = await serve(self._handler, "127.0.0.1", self.port,
+        ctx = None
+        if self.tls:
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+        self._server = await serve(self._handler, "127.0.0.1", self.port, ssl=ctx,
+                                   process_request=self._check_auth,
                                    subprotocols=[SUBPROTOCOL[self.version]])
         ready.set()
         await self._server.wait_closed()
@@ -182,6 +208,12 @@ class CSMS:
         self._thread.join(10)
         self._loop = None
 
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
     # --- test side ------------------------------------------------------------------------
 
     def call(self, ident, action, payload, ext=None, timeout=30):
@@ -204,6 +236,15 @@ class CSMS:
                 left = end - time.monotonic()
                 if left <= 0:
                     raise TimeoutError("station %s did not connect" % ident)
+                self._cond.wait(left)
+
+    def wait_refused(self, count=1, timeout=30):
+        end = time.monotonic() + timeout
+        with self._cond:
+            while self.refused < count:
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no refused upgrade")
                 self._cond.wait(left)
 
     def received(self, ident, action, locked=False):

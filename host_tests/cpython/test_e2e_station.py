@@ -40,11 +40,12 @@ RESPONSIVE_S = 2.0
 class Station:
     """A `nts station --json` subprocess and the events it printed."""
 
-    def __init__(self, csms, ident, state, version, offset=OFFSET, interp="micropython"):
+    def __init__(self, csms, ident, state, version, offset=OFFSET, interp="micropython",
+                 extra=()):
         exe = [MICROPYTHON] if interp == "micropython" else [sys.executable]
         cmd = exe + ["-m", "nts", "station", "--csms", csms.url, "--id", ident,
                      "--ocpp", version, "--state", str(state), "--clock-offset", str(offset),
-                     "--json"]
+                     "--json"] + list(extra)
         self.events = []
         self.lines = []
         self._cond = threading.Condition()
@@ -458,3 +459,51 @@ def test_201_answers_calls_during_a_key_exchange_to_a_dead_server(v201, world201
                     var(G, "Clients", "local", "dead")) == ["Accepted"] * 3
     check_responsive(world, csms, ID201, "GetVariables",
                      {"getVariableData": [var(G, "MinServers", "legal")]})
+
+
+# --- wss:// (OCPP security profile 2: TLS, server verified against --ca, Basic auth) --------
+
+@pytest.fixture(scope="module")
+def csms_tls(chain):
+    csms = CSMS("1.6", tls=(chain.chain_pem_path, chain.leaf_key_pem_path),
+                password="s3cret").start()
+    yield csms
+    csms.stop()
+
+
+@pytest.mark.parametrize("interp", ["micropython", "python"])
+def test_wss_with_basic_auth(csms_tls, chain, tmp_path, interp):
+    ident = "TLS-" + interp
+    st = Station(csms_tls, ident, tmp_path / "s", "1.6", interp=interp,
+                 extra=["--ca", chain.root_pem_path, "--password", "s3cret"])
+    try:
+        csms_tls.wait_connected(ident, 30)
+        assert csms_tls.wait_for(ident, "BootNotification", timeout=20)
+        assert st.wait("connected")[0]["url"].startswith("wss://127.0.0.1:")
+    finally:
+        st.kill()
+
+
+def test_wss_refuses_wrong_password_wrong_ca_and_wrong_name(csms_tls, chain, tmp_path):
+    refused = csms_tls.refused
+    st = Station(csms_tls, "TLS-BAD", tmp_path / "a", "1.6",
+                 extra=["--ca", chain.root_pem_path, "--password", "wrong"])
+    try:
+        csms_tls.wait_refused(refused + 1)
+        assert "401" in st.wait("connect_failed")[0]["error"]
+    finally:
+        st.kill()
+    # A CA with other keys, and a CSMS certificate for another name: no connection.
+    other = make_chain(str(tmp_path), kind="ecdsa", intermediates=1, seed="other")
+    os.makedirs(str(tmp_path / "n"))
+    wrong_name = make_chain(str(tmp_path / "n"), kind="ecdsa", intermediates=1,
+                            hostname="csms.example", ip="127.0.0.9")
+    with CSMS("1.6", tls=(wrong_name.chain_pem_path, wrong_name.leaf_key_pem_path)) as bad:
+        for csms, ca in ((csms_tls, other.root_pem_path), (bad, wrong_name.root_pem_path)):
+            st = Station(csms, "TLS-CA", tmp_path / "b", "1.6",
+                         extra=["--ca", ca, "--password", "s3cret"])
+            try:
+                st.wait("connect_failed", count=2)
+                assert not st.of("connected") and "TLS-CA" not in csms.stations
+            finally:
+                st.kill()
