@@ -507,3 +507,58 @@ def test_wss_refuses_wrong_password_wrong_ca_and_wrong_name(csms_tls, chain, tmp
                 assert not st.of("connected") and "TLS-CA" not in csms.stations
             finally:
                 st.kill()
+
+
+# --- a board without a battery-backed RTC: booted at 2000-01-01, default settings ---------
+
+Y2000 = 946684800
+
+
+def test_16_station_booted_at_2000_with_chrony_and_the_reference_server(chain, tmp_path):
+    """The station's clock starts at 2000-01-01 (untrusted) with default settings; the CSMS
+    installs the root and sets a reference server and chrony. With dates checked
+    against a clock at 2000 the certificates are not yet valid; the white paper's
+    ntp.reboot.noCertTimeCheck lets the first sync after a reboot skip the dates, and
+    the station steps ~27 years forward and reports it."""
+    from host_tests.reference.chrony import Chrony, find_chronyd
+    if not find_chronyd():
+        if os.environ.get("CI") == "true":
+            pytest.fail("chronyd missing but CI=true: the CI image must provide it")
+        pytest.skip("chronyd not installed")
+    ref = ReferenceServer(chain.chain_pem_path, chain.leaf_key_pem_path, lifetime=120,
+                          aeads=(15,)).start()
+    ch = Chrony(str(tmp_path), chain.chain_pem_path, chain.leaf_key_pem_path, lifetime=120).start()
+    csms = CSMS("1.6").start()
+    offset = Y2000 - int(time.time())
+    st = Station(csms, "CP2000", tmp_path / "state", "1.6", offset=offset)
+    try:
+        csms.wait_connected("CP2000", 30)
+        boot = csms.wait_for("CP2000", "BootNotification", timeout=30)[0]
+        assert boot["chargePointVendor"] == "mpnts"
+        assert st.wait("connected")
+        req = {"certificateType": "NetworkTimeRootCertificate", "certificate": pem({"chain": chain})}
+        assert csms.call("CP2000", "InstallCertificate", req,
+                         ext=("InstallCertificate16Ext", None))["status"] == "Accepted"
+        for key, value in (("ntp.legal.servers", "127.0.0.1,127.0.0.1"),
+                           ("ntske.legal.ports", "%d,%d" % (ref.ke_port, ch.ke_port))):
+            assert csms.call("CP2000", "ChangeConfiguration",
+                             {"key": key, "value": value})["status"] == "Accepted"
+        first = st.wait("sync", timeout=60)[0]
+        if not first["ok"]:
+            assert all("valid before" in v for v in first["servers"].values()), first
+            assert not st.of("clock_step")
+            assert csms.call("CP2000", "ChangeConfiguration",
+                             {"key": "ntp.reboot.noCertTimeCheck", "value": "true"}
+                             )["status"] == "Accepted"
+        step = st.wait("clock_step", timeout=60)[0]
+        assert step["from"].startswith("2000-01-01T") and abs(step["offset_s"] + offset) < 2, step
+        good = st.wait("sync", lambda e: e["ok"], timeout=30)[0]
+        assert sorted(good["truechimers"]) == ["legal1", "legal2"], good
+        ev = csms.wait_for("CP2000", "SecurityEventNotification", setting_system_time,
+                           timeout=30)[0]
+        assert ev["techInfo"].startswith("2000-01-01T"), ev
+    finally:
+        st.kill()
+        csms.stop()
+        ch.stop()
+        ref.stop()
