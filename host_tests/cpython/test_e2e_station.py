@@ -450,6 +450,27 @@ def test_201_trigger_boot_notification(v201):
     assert boot["reason"] == "Triggered"
 
 
+def test_201_delete_certificate_and_install_again(v201, world201):
+    world = world201
+    csms = v201["csms"]
+    ext = ("GetInstalledCertificateIdsRequest201Ext", "GetInstalledCertificateIdsResponse201Ext")
+    ask = {"certificateType": ["NetworkTimeRootCertificate"]}
+    h = csms.call(ID201, "GetInstalledCertificateIds", ask, ext=ext)["certificateHashDataChain"][0]
+    assert csms.call(ID201, "DeleteCertificate", {"certificateHashData": h["certificateHashData"]}
+                     )["status"] == "Accepted"
+    assert csms.call(ID201, "GetInstalledCertificateIds", ask, ext=ext)["status"] == "NotFound"
+    assert csms.call(ID201, "DeleteCertificate", {"certificateHashData": h["certificateHashData"]}
+                     )["status"] == "NotFound"
+    v201["station"].wait("certificate_deleted")
+    req = {"certificateType": "V2GRootCertificate", "certificate": pem(world),
+           "customData": {"vendorId": "org.example.csms",
+                          "certificateType": "NetworkTimeRootCertificate",
+                          "certificateGroup": GROUP}}
+    assert csms.call(ID201, "InstallCertificate", req)["status"] == "Accepted"
+    assert csms.wait_for(ID201, "SecurityEventNotification",
+                         lambda p: p["type"] == "TimeRootCAChanged", count=3)
+
+
 def test_201_answers_calls_during_a_key_exchange_to_a_dead_server(v201, world201):
     world = world201
     csms = v201["csms"]
