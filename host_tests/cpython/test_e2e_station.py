@@ -583,3 +583,79 @@ def test_16_station_booted_at_2000_with_chrony_and_the_reference_server(chain, t
         csms.stop()
         ch.stop()
         ref.stop()
+
+
+# --- the heap an ESP32 without PSRAM leaves free -----------------------------------------
+
+PRELOAD = r"""
+import sys, gc
+sys.path.insert(0, "")
+for m in %(mods)r:
+    __import__(m)
+gc.collect()
+ballast = []
+while %(free)d and gc.mem_free() > %(free)d + 1024:
+    ballast.append(bytearray(1024))
+gc.collect()
+import nts.cli_station
+rc = nts.cli_station.main(%(args)r)
+print("MODS", " ".join(sorted(sys.modules)))
+sys.exit(rc)
+"""
+# Free heap the running station gets here with its code loaded first (as frozen on a
+# board). Measured (tools/benches/host_station.py, 4 KB steps, 64-bit unix port, plain
+# twins): a fresh station configured by the CSMS and syncing from two servers needs
+# 95-99 KB; this bound leaves room for allocation order and fragmentation.
+STATION_FREE_HEAP = 112 * 1024
+
+
+class PreloadedStation(Station):
+    def __init__(self, csms, ident, state, free, mods):
+        self.events, self.lines, self.mods = [], [], []
+        self._cond = threading.Condition()
+        script = str(state) + ".preload.py"
+        args = ["--csms", csms.url, "--id", ident, "--state", str(state), "--clock-offset",
+                str(OFFSET), "--json"]
+        with open(script, "w") as f:
+            f.write(PRELOAD % {"mods": list(mods), "free": free, "args": args})
+        self.proc = subprocess.Popen([MICROPYTHON, "-X", "heapsize=4000000", script],
+                                     cwd=FIRMWARE, env=dict(os.environ, NTS_VIPER="0"),
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def modules(self):
+        for line in self.lines:
+            if line.startswith("MODS "):
+                return line.split()[1:]
+        return None
+
+
+def _fresh_sync(chain, tmp, free, mods):
+    os.makedirs(str(tmp))
+    world = make_world(chain, tmp)
+    csms = CSMS("1.6").start()
+    st = PreloadedStation(csms, "HEAP", tmp / "state", free, mods)
+    try:
+        csms.wait_connected("HEAP", 30)
+        req = {"certificateType": "NetworkTimeRootCertificate", "certificate": pem(world)}
+        assert csms.call("HEAP", "InstallCertificate", req,
+                         ext=("InstallCertificate16Ext", None))["status"] == "Accepted"
+        for k, v in (("ntp.legal.servers", "127.0.0.1,127.0.0.1"), ("ntske.legal.ports", ports(world)),
+                     ("ntp.legal.minServers", "2")):
+            assert csms.call("HEAP", "ChangeConfiguration", {"key": k, "value": v})["status"] == "Accepted"
+        sync = st.wait("sync", lambda e: e["ok"], timeout=60)[0]
+        assert st.interrupt() == 130
+        return st, sync
+    finally:
+        st.kill()
+        csms.stop()
+        end_world(world)
+
+
+def test_station_runs_in_a_small_free_heap_with_code_frozen(chain, tmp_path):
+    # First run: learn which modules the station imports (a board has them frozen).
+    st, _ = _fresh_sync(chain, tmp_path / "learn", 0, ())
+    mods = st.modules()
+    assert mods and "nts.ocpp.chargepoint" in mods and "nts.engine" in mods, st.lines
+    st, sync = _fresh_sync(chain, tmp_path / "small", STATION_FREE_HEAP, mods)
+    assert sync["heap_free"] < STATION_FREE_HEAP + 2048, sync   # the ballast was in place
