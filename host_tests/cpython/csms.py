@@ -52,7 +52,9 @@ def _charge_point_class(version, csms):
         """The CSMS's side of one station's connection."""
 
         async def route_message(self, raw_msg):
-            csms._record(self.id, "in", raw_msg)
+            msg = csms._record(self.id, "in", raw_msg)
+            if msg[0] == 2:         # the library checks no formats: RFC 3339 here too
+                csms._formats(msg[2], msg[3], request=True)
             await super().route_message(raw_msg)
 
         async def _send(self, message):
@@ -97,6 +99,7 @@ def _charge_point_class(version, csms):
                 ocpp_schemas.check("ext", ext[1], response.payload)
             else:
                 await validate_payload(response, self._ocpp_version)
+                csms._formats(action, response.payload, request=False)
             return response.payload
 
     return Station
@@ -117,6 +120,7 @@ class CSMS:
         self.password = password
         self.url = "%s://%s:%d%s" % ("wss" if tls else "ws", host, self.port, path)
         self.refused = 0            # upgrade requests refused for their credentials
+        self.schema_errors = []     # (action, errors, payload) of the format checks
         self.stations = {}          # id -> the connected Station object
         self.log = []               # (time, id, "in"/"out", parsed frame), every frame
         self.connections = 0
@@ -129,9 +133,25 @@ class CSMS:
     # --- server thread -------------------------------------------------------------------
 
     def _record(self, ident, direction, raw):
+        msg = json.loads(raw)
         with self._cond:
-            self.log.append((time.monotonic(), ident, direction, json.loads(raw)))
+            self.log.append((time.monotonic(), ident, direction, msg))
             self._cond.notify_all()
+        return msg
+
+    def _formats(self, action, payload, request):
+        """The official schema with the RFC 3339 date-time check (ocpp_schemas)."""
+        from host_tests.cpython import ocpp_schemas
+        if self.version == "1.6":
+            name = action if request else action + "Response"
+        else:
+            name = action + ("Request" if request else "Response")
+        try:
+            errs = ocpp_schemas.errors(self.version, name, payload)
+        except OSError:
+            return
+        if errs:
+            self.schema_errors.append((action, errs, payload))
 
     async def _handler(self, ws):
         path = ws.request.path

@@ -202,10 +202,12 @@ def v16(world16):
     world = world16
     csms = CSMS("1.6").start()
     st = Station(csms, ID16, world["tmp"] / "state16", "1.6")
-    ctx = {"csms": csms, "station": st, "state": world["tmp"] / "state16"}
+    ctx = {"csms": csms, "station": st, "state": world["tmp"] / "state16", "all": [csms]}
     yield ctx
     ctx["station"].kill()
     ctx["csms"].stop()
+    for c in ctx["all"]:
+        assert c.schema_errors == []
 
 
 def change(csms, key, value):
@@ -317,6 +319,7 @@ def test_16_queued_events_arrive_in_order_after_reconnect(v16, world16):
     world["servers"][1].stop()
     queued = st.wait("security_event", count=n_events + 2, timeout=30)[n_events:]
     csms2 = v16["csms"] = CSMS("1.6", port=port).start()
+    v16["all"].append(csms2)
     csms2.wait_connected(ID16, 30)
     got = csms2.wait_for(ID16, "SecurityEventNotification", count=len(queued), timeout=30)
     assert [p["type"] for p in got[:len(queued)]] == [e["type"] for e in queued]
@@ -348,6 +351,7 @@ def v201(world201):
     yield ctx
     ctx["station"].kill()
     ctx["csms"].stop()
+    assert csms.schema_errors == []
 
 
 def var(comp, name, inst=None, value=None):

@@ -18,8 +18,10 @@ import asyncio
 import os
 
 from nts.ocpp import wslink
-from nts.ocpp.session import CallError, Refusal, Session
+from nts.ocpp.events import NOTIFIED
 from nts.ocpp.rfc3339 import format_ns
+from nts.ocpp.session import CallError, Refusal, Session
+from nts.platform import ticks_diff, ticks_ms
 
 SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 NS = 1000000000
@@ -138,14 +140,9 @@ class ChargePoint:
         elif kind == "ClockAdjusted" and e["kind"] == "step":
             self.emit("clock_step", {"from": format_ns(e["old_ns"]), "to": format_ns(e["new_ns"]),
                                      "offset_s": e["offset"]})
-        if kind in self.sink_notified():
+        if kind in NOTIFIED:
             self.emit("security_event", {"type": kind})
             self._wake.set()
-
-    @staticmethod
-    def sink_notified():
-        from nts.ocpp.events import NOTIFIED
-        return NOTIFIED
 
     async def _wait(self, event, timeout):
         """Until `event` is set or `timeout` s passed (the event stays as it is)."""
@@ -291,11 +288,7 @@ class ChargePoint:
         sent = self.clock.now_ns()
         conf = await self._call("Heartbeat", {})
         self._time_from_csms(conf, sent)
-        self._last_heartbeat = self._mono()
-
-    def _mono(self):
-        from nts.platform import ticks_ms
-        return ticks_ms()
+        self._last_heartbeat = ticks_ms()
 
     async def _deliver_events(self):
         while True:
@@ -308,13 +301,12 @@ class ChargePoint:
             self.emit("event_delivered", {"seq": seq, "type": payload["type"]})
 
     async def _online(self, session):
-        from nts.platform import ticks_diff
         await self._boot()
-        self._last_heartbeat = self._mono()
+        self._last_heartbeat = ticks_ms()
         while not session.closed:
             self._wake.clear()
             await self._deliver_events()
-            left = self.heartbeat_s - ticks_diff(self._mono(), self._last_heartbeat) / 1000
+            left = self.heartbeat_s - ticks_diff(ticks_ms(), self._last_heartbeat) / 1000
             if left <= 0:
                 await self._heartbeat()
                 continue
