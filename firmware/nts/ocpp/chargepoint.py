@@ -230,14 +230,14 @@ class ChargePoint:
 
     def _trigger(self, what):
         if what == "Heartbeat":
-            return {"status": "Accepted"}, self._guarded(self._heartbeat())
+            return {"status": "Accepted"}, self._guarded(self._heartbeat)
         if what == "BootNotification":
-            return {"status": "Accepted"}, self._guarded(self._boot_once("Triggered"))
+            return {"status": "Accepted"}, self._guarded(self._boot_once, "Triggered")
         return {"status": "NotImplemented"}, None
 
-    async def _guarded(self, coro):
+    async def _guarded(self, fn, *args):
         try:
-            await coro
+            await fn(*args)
         except (OSError, CallError, asyncio.TimeoutError):
             pass    # the connection went: the main loop reconnects
 
