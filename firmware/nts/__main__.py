@@ -7,6 +7,7 @@ import sys
 COMMANDS = {
     "ke": "nts.cli_ke",      # one NTS-KE session with mpnts's TLS 1.3
     "sync": "nts.cli_sync",  # one engine round: KE + authenticated query per server, selection
+    "station": "nts.cli_station",   # OCPP-J charge point: configured by a CSMS, syncs, reports
 }
 
 USAGE = """usage: nts {ke,sync} [options]     (nts COMMAND --help for its options)

@@ -270,6 +270,7 @@ def test_demo_runs_and_explains():
     out = p.stdout
     assert out.count("TRUSTED:") >= 2 and "OUTVOTED falseticker" in out, out
     assert "SKIPPED:" in out and "all servers stopped" in out, out
+    assert "CSMS <- SecurityEventNotification SettingSystemTime" in out, out
 
 
 # --- real daemons ------------------------------------------------------------------------------

@@ -9,3 +9,8 @@
 #   station    the running configuration: validate whole, persist, hand to the engine
 #   v16        GetConfiguration / ChangeConfiguration
 #   v201       GetVariables / SetVariables / GetBaseReport -> NotifyReport
+# The OCPP-J transport and station (issue 11), for a charger without its own OCPP stack:
+#   wscodec    RFC 6455 client codec (sans-IO); sha1: plain twin where hashlib lacks it
+#   wslink     ws:// / wss:// connection on asyncio streams
+#   ocppj      CALL / CALLRESULT / CALLERROR framing; session: one outstanding CALL
+#   chargepoint  boot, heartbeat, the handlers above, engine, security events out
