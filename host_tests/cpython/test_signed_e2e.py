@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from host_tests.cpython.test_e2e_sync import addr, by_port, chain, missing, sync  # noqa: F401
+from host_tests.certs import make_chain
+from host_tests.cpython.test_e2e_sync import addr, by_port, missing, sync
 from host_tests.reference import signing
 from host_tests.reference.server import ReferenceServer
 
@@ -29,14 +30,24 @@ VERDICTS = {
 }
 
 
-def _server(chain, **faults):
-    return ReferenceServer(chain.chain_pem_path, chain.leaf_key_pem_path, lifetime=240,
-                           faults=faults).start()
+OTHER, DAEMON = len(VERDICTS), len(VERDICTS) + 1     # leaves beyond the fleet's
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    # One leaf per server: servers sharing a certificate count once (nts.sources).
+    return make_chain(str(tmp_path_factory.mktemp("signed")), kind="ecdsa", intermediates=1,
+                      leaves=len(VERDICTS) + 2)
+
+
+def _server(chain, leaf, **faults):
+    cert, key = chain.leaves[leaf]
+    return ReferenceServer(cert, key, lifetime=240, faults=faults).start()
 
 
 @pytest.fixture(scope="module")
 def fleet(chain):
-    srvs = dict((mode, _server(chain, signed=mode)) for mode in VERDICTS)
+    srvs = dict((mode, _server(chain, i, signed=mode)) for i, mode in enumerate(VERDICTS))
     yield srvs
     for s in srvs.values():
         s.stop()
@@ -75,7 +86,7 @@ def test_without_signed_nothing_is_asked_nor_reported(fleet, chain):
 
 
 def test_persisted_key_verifies_without_key_exchange(chain, tmp_path):
-    srv = _server(chain)
+    srv = _server(chain, OTHER)
     try:
         state = tmp_path / "state"
         rc, out = _signed_sync([addr(srv.ke_port)], chain, state=state)
@@ -91,7 +102,7 @@ def test_chrony_ignores_the_extension(fleet, chain, tmp_path):
     from host_tests.reference.chrony import Chrony, find_chronyd
     if not find_chronyd():
         missing("chronyd")
-    with Chrony(str(tmp_path), chain.chain_pem_path, chain.leaf_key_pem_path,
+    with Chrony(str(tmp_path), *chain.leaves[DAEMON],
                 lifetime=60) as ch:
         rc, out = _signed_sync([addr(ch.ke_port), addr(fleet[None].ke_port)], chain,
                                min_servers=2)
@@ -106,7 +117,7 @@ def test_ntpsec_ignores_the_extension(fleet, chain, tmp_path):
     if not find_ntpd():
         missing("NTPsec (tools/fetch_ntpsec.sh)")
     try:
-        with NTPsec(str(tmp_path), chain.chain_pem_path, chain.leaf_key_pem_path,
+        with NTPsec(str(tmp_path), *chain.leaves[DAEMON],
                     lifetime=60) as nt:
             rc, out = _signed_sync([addr(nt.ke_port), addr(fleet[None].ke_port)], chain,
                                    min_servers=2)
@@ -155,7 +166,7 @@ def _entries(path, event):
 
 
 def test_clock_step_logs_its_signed_replies_and_they_verify_offline(fleet, chain, tmp_path):
-    good, other = fleet[None], _server(chain)
+    good, other = fleet[None], _server(chain, OTHER)
     try:
         engine, sel, metro, security = _engine_round([good, other, fleet["bad_signature"]],
                                                      chain, tmp_path)
@@ -186,7 +197,7 @@ def test_clock_step_logs_its_signed_replies_and_they_verify_offline(fleet, chain
 
 
 def test_offline_check_passes_only_untampered_evidence(fleet, chain, tmp_path):
-    a, b = fleet[None], _server(chain)
+    a, b = fleet[None], _server(chain, OTHER)
     try:
         _, sel, metro, _ = _engine_round([a, b], chain, tmp_path)
     finally:
