@@ -203,9 +203,9 @@ def min_heap(chain, servers, firmware, env, lo, hi, step=4096, mods=None):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="bench-station-")
-    chain = make_chain(tmp, kind="ecdsa", intermediates=1)
-    servers = [ReferenceServer(chain.chain_pem_path, chain.leaf_key_pem_path, lifetime=900,
-                               aeads=(15,)).start() for _ in range(2)]
+    chain = make_chain(tmp, kind="ecdsa", intermediates=1, leaves=2)  # one each: see nts.sources
+    servers = [ReferenceServer(*chain.leaves[i], lifetime=900, aeads=(15,)).start()
+               for i in range(2)]
     hole = socket.socket()
     hole.bind(("127.0.0.1", 0))
     hole.listen(16)
