@@ -68,13 +68,3 @@ def set_variables(st, *items):
     """(statuses, results) of one SetVariables request."""
     r = v201.set_variables(st, {"setVariableData": list(items)})["setVariableResult"]
     return [x["attributeStatus"] for x in r], r
-
-
-def skip_in_bundle_heap(need_kb):
-    """Skip where the firmware's code shares a small heap (an .mpy bundle in 100 KB): the
-    OCPP handlers and their tables need `need_kb` there (measured by bisecting
-    -X heapsize); the frozen-firmware run (code in flash, 100 KB free) runs them."""
-    import gc
-    from support import SkipTest
-    if hasattr(gc, "mem_free") and gc.mem_alloc() + gc.mem_free() < need_kb * 1024:
-        raise SkipTest("needs ~%d KB of heap as an .mpy bundle; runs frozen" % need_kb)

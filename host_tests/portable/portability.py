@@ -24,3 +24,12 @@ def run_loop(coro):
         coro.close()
         raise SkipTest("no blocking asyncio.run on this port")
     return asyncio.run(coro)
+
+
+def skip_in_bundle_heap(need_kb):
+    """SkipTest where the firmware's code shares a small heap (an .mpy bundle in 100 KB)
+    and the test needs `need_kb` there (measured by bisecting -X heapsize); the
+    frozen-firmware run (code in flash, 100 KB free) runs it."""
+    import gc
+    if hasattr(gc, "mem_free") and gc.mem_alloc() + gc.mem_free() < need_kb * 1024:
+        raise SkipTest("needs ~%d KB of heap as an .mpy bundle; runs frozen" % need_kb)

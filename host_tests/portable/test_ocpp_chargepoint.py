@@ -5,6 +5,7 @@
 import os
 import sys
 
+from portability import skip_in_bundle_heap
 from support import raises
 
 # As an .mpy bundle the charge point, the handlers and the engine it starts share the
@@ -27,10 +28,7 @@ def _state_dir(tag):
 
 
 def _station(version, tag):
-    import gc
-    from support import SkipTest
-    if hasattr(gc, "mem_free") and gc.mem_alloc() + gc.mem_free() < NEED_KB * 1024:
-        raise SkipTest("needs ~%d KB of heap as an .mpy bundle; runs frozen" % NEED_KB)
+    skip_in_bundle_heap(NEED_KB)
     from nts.ocpp.chargepoint import ChargePoint
     from rtc.unix import UnixClock
     events = []

@@ -7,7 +7,8 @@ import os
 
 from nts.config import SERVER_FIELDS, GROUP_FIELDS, CLOCK_FIELDS
 from nts.ocpp import settings, station, v201
-from ocpp_support import make_station, set_item, set_variables, skip_in_bundle_heap
+from ocpp_support import make_station, set_item, set_variables
+from portability import skip_in_bundle_heap
 
 SERVER, GROUP, CLOCK = settings.SERVER, settings.GROUP, settings.CLOCK
 
@@ -45,8 +46,9 @@ def test_base_report_pages():
 def test_reported_values_write_back_unchanged():
     # Alone ~93 KB as a bundle; after the FullInventory report above has loaded the
     # calendar for ClockCtrlr DateTime (rtc.civil, nts.timescale, rfc3339: ~8 KB of a
-    # bundle's heap) ~103 KB (105000 B passes, 104000 B fails). Runs frozen.
-    skip_in_bundle_heap(103)
+    # bundle's heap) this test and the next pass or fail by fragmentation between 101
+    # and 107 KB; from 108 KB the module passes (1 KB steps). Runs frozen.
+    skip_in_bundle_heap(108)
     st, events = make_station()
     for p in v201.report(st, 9, "ConfigurationInventory", "2026-12-03T07:00:00Z"):
         items = [{"component": rd["component"], "variable": rd["variable"],
@@ -57,6 +59,7 @@ def test_reported_values_write_back_unchanged():
 
 
 def test_persisted_config_survives_a_torn_write():
+    skip_in_bundle_heap(108)        # see above
     st, _ = make_station("report")
     assert set_variables(st, set_item(GROUP, "MinServers", "3", "legal"))[0] == ["Accepted"]
     good = station.load(st.path)

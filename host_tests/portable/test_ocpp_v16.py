@@ -10,7 +10,8 @@ from nts.config import SERVER_FIELDS, GROUP_FIELDS, CLOCK_FIELDS
 from nts.errors import ConfigError
 from nts.ocpp import settings, station, v16
 from nts.values import parse, text
-from ocpp_support import make_station, skip_in_bundle_heap
+from ocpp_support import make_station
+from portability import skip_in_bundle_heap
 from support import raises
 
 SERVER, GROUP, CLOCK = settings.SERVER, settings.GROUP, settings.CLOCK

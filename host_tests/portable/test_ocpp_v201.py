@@ -2,7 +2,8 @@
 # coupled changes, a burst. host_tests/cpython/test_ocpp_schemas.py re-runs
 # these with every payload checked against the official schemas.
 from nts.ocpp import settings, station, v201
-from ocpp_support import item, make_station, set_item, set_variables, skip_in_bundle_heap
+from ocpp_support import item, make_station, set_item, set_variables
+from portability import skip_in_bundle_heap
 
 SERVER, GROUP, CLOCK = settings.SERVER, settings.GROUP, settings.CLOCK
 

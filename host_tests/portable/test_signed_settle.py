@@ -1,7 +1,7 @@
 # Signed responses, the engine's side (nts.signed.settle, evidence_event) with a fake
 # endpoint and fake peers: verdicts, evidence on the sample, the security-log event.
 from nts import ntp, signed
-from portability import run_loop
+from portability import run_loop, skip_in_bundle_heap
 from support import h
 from test_signed import KEY, POINT, REPLY1, SIG, _field, _reply_with
 
@@ -9,13 +9,6 @@ from test_signed import KEY, POINT, REPLY1, SIG, _field, _reply_with
 # in 1 KB steps (asyncio, the curve code and the NTP codec together; fragmentation makes
 # 113-115 KB pass or fail by run). The frozen-firmware row runs these.
 BUNDLE_HEAP_KB = 116
-
-
-def _skip_in_bundle_heap():
-    import gc
-    from support import SkipTest
-    if hasattr(gc, "mem_free") and gc.mem_alloc() + gc.mem_free() < BUNDLE_HEAP_KB * 1024:
-        raise SkipTest("needs ~%d KB of heap as an .mpy bundle; runs frozen" % BUNDLE_HEAP_KB)
 
 
 # --- settle: the engine's side, with a fake endpoint ---------------------------------------
@@ -58,7 +51,7 @@ class _Endpoint:
 
 
 def _settle(p, datagrams, reply1=REPLY1):
-    _skip_in_bundle_heap()
+    skip_in_bundle_heap(BUNDLE_HEAP_KB)
     return run_loop(signed.settle(p, _Endpoint(datagrams), reply1, 0.2, lambda: 42))
 
 
@@ -94,7 +87,7 @@ def test_settle_failures_keep_the_sample_and_log_once():
 
 
 def test_evidence_event_names_the_samples_a_change_rests_on():
-    _skip_in_bundle_heap()
+    skip_in_bundle_heap(BUNDLE_HEAP_KB)
     from nts.policy import Decision
     from nts.selection import Selection
     a, b = _Peer(), _Peer()
