@@ -4,6 +4,7 @@
     python3 tools/deploy.py install --board ESP32_GENERIC --config nts_config.json \\
             --ca ptb=isrg-root-x1.pem [--device /dev/ttyUSB0] [--cli] [--ocpp]
     python3 tools/deploy.py config  --board ... --config ... --ca ...   # frozen builds
+            [--client-cert station=cert.pem,key.pem]   # NTPv4TLS (SMGW) station identity
     python3 tools/deploy.py status  [--device ...]      # the running engine's status
     python3 tools/deploy.py selftest [--device ...]     # crypto power-on self-test
     python3 tools/deploy.py ... --dry-run               # print the plan only
@@ -161,6 +162,34 @@ def check_ca(spec):
     return group, path, n
 
 
+def check_client_cert(spec):
+    """(name, cert file, key file) of a --client-cert NAME=CERT,KEY: the station's
+    certificate and key for the NTPv4TLS servers whose ClientCertificate is NAME."""
+    name, eq, files = spec.partition("=")
+    cert, comma, key = files.partition(",")
+    if not eq or not comma or not name or "/" in name or not cert or not key:
+        raise DeployError("--client-cert takes NAME=CERT,KEY, got %r" % spec)
+    for path in (cert, key):
+        if not path.endswith((".pem", ".der")):
+            raise DeployError("client certificate file %s: .pem or .der expected" % path)
+        try:
+            with open(path, "rb") as f:
+                f.read(1)
+        except OSError as e:
+            raise DeployError("client certificate file %s: %s" % (path, e))
+    return name, cert, key
+
+
+def check_client_names(config, clients):
+    """Every ClientCertificate the configuration names gets a --client-cert."""
+    given = set(n for n, _, _ in clients)
+    for s in config.servers:
+        if s.ClientCertificate and s.ClientCertificate not in given:
+            raise DeployError("server %s uses ClientCertificate %r but no --client-cert %s="
+                              "CERT,KEY was given" % (s.Instance, s.ClientCertificate,
+                                                      s.ClientCertificate))
+
+
 def check_groups(config, cas):
     """Every RootCAs group the configuration uses gets a CA (when CAs are given)."""
     given = set(g for g, _, _ in cas)
@@ -273,8 +302,10 @@ def write_plan(args, board, code):
     settings_path, settings = board_settings(board, args.settings)
     config, keyvalue = check_config(args.config) if args.config else (None, False)
     cas = [check_ca(spec) for spec in args.ca]
+    clients = [check_client_cert(spec) for spec in args.client_cert]
     if config is not None:
         check_groups(config, cas)
+        check_client_names(config, clients)
     main_py = None if args.no_main else (args.main or os.path.join(ROOT, "boards", "main.py"))
     if main_py and not os.path.exists(main_py):
         raise DeployError("no main.py %s" % main_py)
@@ -309,14 +340,20 @@ def write_plan(args, board, code):
     for group, path, _ in cas:
         mkdirs(plan, "%s/%s" % (ca_dir, group), made)
         plan.add(["fs", "cp", path, ":%s/%s/%s" % (ca_dir, group, os.path.basename(path))])
+    client_dir = on_board(info, settings, "CLIENT_CERT_DIR", "client_certs")
+    for name, cert, key in clients:     # nts.service: CLIENT_CERT_DIR/NAME/cert.*, key.*
+        mkdirs(plan, "%s/%s" % (client_dir, name), made)
+        for part, path in (("cert", cert), ("key", key)):
+            plan.add(["fs", "cp", path, ":%s/%s/%s%s" % (client_dir, name, part,
+                                                          path[path.rindex("."):])])
     return plan, notes
 
 
-def install_commands(board, device, cas, config=None, settings=None, cli=False):
+def install_commands(board, device, cas, config=None, settings=None, cli=False, clients=()):
     """The mpremote commands of `install` (for tests and --dry-run)."""
     args = argparse.Namespace(device=device, ca=list(cas), config=config, settings=settings,
                               cli=cli, ocpp=False, main=None, no_main=False, dry_run=True,
-                              free_kb=None)
+                              free_kb=None, client_cert=list(clients))
     plan, _ = write_plan(args, board, True)
     return [c for c, _ in plan.commands()]
 
@@ -396,6 +433,9 @@ def main(argv=None):
     ap.add_argument("--config", help="configuration file (JSON dict form or OCPP 1.6 key=value)")
     ap.add_argument("--ca", action="append", default=[], metavar="GROUP=FILE",
                     help="root CA (PEM or DER) for RootCAs group GROUP; FILE alone: `default`")
+    ap.add_argument("--client-cert", action="append", default=[], metavar="NAME=CERT,KEY",
+                    help="station certificate and key (PEM or DER) for the NTPv4TLS servers"
+                         " whose ClientCertificate is NAME")
     ap.add_argument("--settings", help="board settings module instead of boards/<BOARD>/mpnts_board.py")
     ap.add_argument("--main", help="main.py to install (default boards/main.py)")
     ap.add_argument("--no-main", action="store_true", help="leave the board's main.py alone")

@@ -2,8 +2,8 @@
 # copied by tools/deploy.py) when the board has one, else defaults that suit the unix
 # port and the host. Not `nts_board`: the freezing tool names frozen modules by their
 # path with "/" turned into "_", so that would collide with this module, nts/board.py.
-# Settings (all optional): RTC_DRIVER (+ its pins), STATE_PATH, CA_DIR, CONFIG_PATH,
-# STATUS_PATH (nts.service), VIPER; make_clock(trusted) for a driver mpnts lacks.
+# Settings (all optional): RTC_DRIVER (+ its pins), STATE_PATH, CA_DIR, CLIENT_CERT_DIR,
+# CONFIG_PATH, STATUS_PATH (nts.service), VIPER; make_clock(trusted) for a driver mpnts lacks.
 try:
     import mpnts_board as _settings
 except ImportError:

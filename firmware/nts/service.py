@@ -1,5 +1,6 @@
 # The board service: the sync engine from the configuration file and the board settings
-# (nts.board: RTC_DRIVER, STATE_PATH, CA_DIR, CONFIG_PATH, STATUS_PATH), on the asyncio
+# (nts.board: RTC_DRIVER, STATE_PATH, CA_DIR, CLIENT_CERT_DIR, CONFIG_PATH, STATUS_PATH),
+# on the asyncio
 # loop next to the application's own tasks. boards/main.py is the start-up path:
 #
 #   import nts.service
@@ -13,6 +14,9 @@
 # files inside; servers whose RootCAs is "" use the folder `default`
 # (nts.engine.DEFAULT_CA_GROUP). The CA files are read when a key exchange is due, not at
 # start: a board that resumes its persisted sessions never loads the certificate code.
+# Station certificates for NTPv4TLS gateways (ClientCertificate NAME, nts.smgw):
+# CLIENT_CERT_DIR/NAME/ holds cert.pem and key.pem (or cert.der, key.der), stored like
+# the root CAs and checked at start.
 #
 # Interruption (Ctrl-C, or mpremote entering its raw REPL): run() hands every cookie to
 # flash (engine.shutdown) and writes a small status record (STATUS_PATH), so that
@@ -29,6 +33,7 @@ from nts.state import Store
 
 DEFAULT_STATE_PATH = "nts_state.bin"
 DEFAULT_CA_DIR = "certs"
+DEFAULT_CLIENT_CERT_DIR = "client_certs"
 DEFAULT_CONFIG_PATH = "nts_config.json"
 DEFAULT_STATUS_PATH = "nts_status.json"
 _DIR_FLAG = 0x4000      # S_IFDIR in os.stat()[0]
@@ -75,6 +80,32 @@ def check_ca_dir(ca_dir, config):
                               "no CA files in %s (group %r)" % (gdir, group))
 
 
+def client_identities(cert_dir, config):
+    """{ClientCertificate name: nts.smgw.Identity} for the servers that name one;
+    ConfigError when a name has no certificate and key under cert_dir."""
+    names = sorted(set(s.ClientCertificate for s in config.servers if s.ClientCertificate))
+    if not names:
+        return {}
+    from nts.smgw import Identity
+    out = {}
+    for name in names:
+        files = {}
+        for part in ("cert", "key"):
+            for ext in (".pem", ".der"):
+                path = "%s/%s/%s%s" % (cert_dir, name, part, ext)
+                try:
+                    os.stat(path)
+                except OSError:
+                    continue
+                files[part] = path
+                break
+        if len(files) != 2:
+            raise ConfigError("ClientCertificate", "no cert.pem and key.pem (or .der) in %s/%s"
+                              % (cert_dir, name))
+        out[name] = Identity(files["cert"], files["key"])
+    return out
+
+
 # Modules only a key exchange needs (TLS, X.509, signatures, X25519, the TLS record
 # AEAD): released after it. Not nts.ke (its result lives on in the session) nor the
 # NTP AEADs (AES-SIV, GCM-SIV), which every query uses.
@@ -118,16 +149,30 @@ class BoardTransport(Transport):
         self.released = 0
 
     async def key_exchange(self, cfg, cert_policy, gate):
-        if self.store is None:
-            self.store = trust_store(self.ca_dir)
-        self._active += 1
+        self._hold()
         try:
             return await Transport.key_exchange(self, cfg, cert_policy, gate)
         finally:
-            self._active -= 1
-            if not self._active:
-                self.store = None
-                self.released += release(self._resident)
+            self._drop()
+
+    async def smgw(self, cfg, cert_policy):
+        # The gateway's chain is checked against the trust store like a key exchange's.
+        self._hold()
+        try:
+            return await Transport.smgw(self, cfg, cert_policy)
+        finally:
+            self._drop()
+
+    def _hold(self):
+        if self.store is None:
+            self.store = trust_store(self.ca_dir)
+        self._active += 1
+
+    def _drop(self):
+        self._active -= 1
+        if not self._active:
+            self.store = None
+            self.released += release(self._resident)
 
 
 def load_config(path=None):
@@ -147,7 +192,10 @@ def make_engine(config=None, hook=None, clock=None):
     check_ca_dir(ca_dir, config)
     for w in config.warnings:
         print("mpnts: warning:", w)
-    engine = Engine(config, clock or board.clock(), BoardTransport(ca_dir),
+    transport = BoardTransport(ca_dir)
+    transport.identities = client_identities(
+        board.setting("CLIENT_CERT_DIR", DEFAULT_CLIENT_CERT_DIR), config)
+    engine = Engine(config, clock or board.clock(), transport,
                     Store(board.setting("STATE_PATH", DEFAULT_STATE_PATH)), hook)
     engine.load_state()
     return engine

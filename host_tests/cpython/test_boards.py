@@ -195,6 +195,28 @@ def test_deploy_checks_local_files_first(tmp_path, root_pem):
     assert any(c[-1] == ":/nts_config.json" for c in cmds)
 
 
+def test_deploy_copies_station_certificates_for_gateways(tmp_path, root_pem):
+    import json
+    cfg = tmp_path / "smgw.json"
+    cfg.write_text(json.dumps({"servers": [{"ServerURL": "smgw.local", "ServerPort": 443,
+                                            "Mode": "NTPv4TLS", "ClientCertificate": "station"}],
+                               "groups": {"local": {"MinServers": 1}}}))
+    with pytest.raises(deploy.DeployError) as e:    # named by the configuration, not given
+        deploy.install_commands("NUCLEO_F429ZI", "/dev/null", [root_pem], config=str(cfg))
+    assert "--client-cert station=" in str(e.value)
+    with pytest.raises(deploy.DeployError) as e:    # a missing local file: before the board
+        deploy.install_commands("NUCLEO_F429ZI", "/dev/null", [root_pem], config=str(cfg),
+                                clients=["station=%s,%s" % (root_pem, tmp_path / "no.pem")])
+    assert "no.pem" in str(e.value)
+    key = tmp_path / "key.der"
+    key.write_bytes(b"0")
+    flat = [" ".join(c) for c in deploy.install_commands(
+        "NUCLEO_F429ZI", "/dev/null", [root_pem], config=str(cfg),
+        clients=["station=%s,%s" % (root_pem, key)])]
+    assert any(c.endswith(":/flash/client_certs/station/cert.pem") for c in flat), flat
+    assert any(c.endswith(":/flash/client_certs/station/key.der") for c in flat), flat
+
+
 def test_deploy_warns_when_a_bundle_will_not_fit(tmp_path):
     from nts.config import Config
     three = Config.default(["a.example", "b.example", "c.example"])

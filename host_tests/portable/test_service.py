@@ -81,6 +81,39 @@ def test_ca_dir_checked_at_start():
         _restore()
 
 
+def test_station_certificates_for_gateways_checked_at_start():
+    # ClientCertificate NAME (NTPv4TLS): CLIENT_CERT_DIR/NAME/cert.pem and key.pem.
+    s = _setup("client")
+    s.CLIENT_CERT_DIR = s.CA_DIR[:-len("certs")] + "client_certs"
+    _write(s.CA_DIR + "/default/root.pem", "placeholder")   # the CA check only counts files
+    _write(s.CONFIG_PATH, '{"servers": [{"ServerURL": "smgw.local", "ServerPort": 443, '
+           '"Mode": "NTPv4TLS", "ClientCertificate": "station"}]}')
+    d = s.CLIENT_CERT_DIR + "/station"
+    for sub in (s.CLIENT_CERT_DIR, d):
+        try:
+            os.mkdir(sub)
+        except OSError:
+            pass
+    for name in ("cert.pem", "key.pem", "key.der"):
+        try:
+            os.remove(d + "/" + name)
+        except OSError:
+            pass
+    try:
+        e = raises(ConfigError, service.make_engine)
+        assert e.field == "ClientCertificate" and "station" in str(e)
+        _write(d + "/cert.pem", "c")
+        _write(d + "/key.der", "k")
+        eng = service.make_engine()
+        ident = eng.transport.identities["station"]
+        assert (ident.cert_path, ident.key_path) == (d + "/cert.pem", d + "/key.der")
+        # a configuration without gateways needs no folder at all
+        assert service.client_identities("/nonexistent", eng.config.__class__.from_dict(
+            {"servers": [{"ServerURL": "a"}]})) == {}
+    finally:
+        _restore()
+
+
 def test_interrupt_persists_and_leaves_a_status_record():
     s = _setup("intr")
     # A CA file that is not a certificate: the key exchange fails before any network.
