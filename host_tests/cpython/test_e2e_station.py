@@ -417,7 +417,7 @@ def test_201_invalid_values_rejected_and_change_nothing(v201):
     read = (var(G, "MinServers", "legal"), var(S, "NTSKEServerPort", "a"), var(S, "Mode", "a"))
     before = get_vars(csms, *read)
     assert set_vars(csms, var(G, "MinServers", "legal", "3"), var(S, "NTSKEServerPort", "a", "0"),
-                    var(S, "Mode", "a", "SNTP"), var(S, "SignedResponses", "a", "true"),
+                    var(S, "Mode", "a", "SNTP"), var(S, "SignedResponses", "a", "maybe"),
                     var(S, "Bogus", "a", "1"), var("EVSE", "Power", None, "1")) == \
         ["Rejected", "Rejected", "Rejected", "Rejected", "UnknownVariable", "UnknownComponent"]
     assert get_vars(csms, *read) == before
