@@ -159,7 +159,7 @@ def _targets(config, group, instances):
                           % group)
     out = []
     ca = None
-    for s in config.group_servers(group):
+    for s in [config.server(c) for c in config.groups[group].Clients]:
         t = {"host": s.ke_host(), "port": s.NTSKEServerPort, "mode": s.Mode}
         if instances:
             t["instance"] = s.Instance

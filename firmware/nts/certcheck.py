@@ -7,8 +7,7 @@
 # again, this time with the dates checked. Loaded only when there is something to do.
 from nts.policy import LOG_SECURITY
 from nts.state import CertRecord
-
-NS = 1000000000
+from nts.timescale import NS_PER_S
 
 
 def record(cert_policy):
@@ -38,7 +37,7 @@ def recheck(peers, now_s, emit):
                  % (iso_utc(now_s), iso_utc(c.not_before), iso_utc(c.not_after)),
                  "cert-rejected")
         emit([{"event": "CertificateRejected", "log": LOG_SECURITY, "subject": p.name,
-               "time_ns": now_s * NS, "reason": p.last_error,
+               "time_ns": now_s * NS_PER_S, "reason": p.last_error,
                "not_before": c.not_before, "not_after": c.not_after}])
         dropped.append(p)
     return dropped

@@ -140,8 +140,7 @@ def _rows(snap, addrs, signed):
 
 def _ntp(s):
     # The NTP address the queries went to: resolved when known, else as negotiated.
-    a = cli.socket_address(s["ntp_addr"]) if s["ntp_addr"] is not None else None
-    a = a or s["ntp"]
+    a = s["ntp"]
     return cli.host_port(*a) if a else None
 
 

@@ -266,5 +266,13 @@ class Peer:
                 "aead": None if a is None else a.aead, "last_ke": self.last_ke,
                 "ke_count": self.ke_count, "nak_rekeys": self.nak_rekeys,
                 "errors": self.counter.total, "last_error": self.last_error,
-                "ntp": None if a is None else self.ntp_address(),
-                "ntp_addr": self.ntp_addr}
+                "ntp": self._ntp_used()}
+
+    def _ntp_used(self):
+        # (ip, port) the queries went to when resolved, else the negotiated (host, port).
+        if self.ntp_addr is not None:
+            from nts.sockaddr import socket_address
+            a = socket_address(self.ntp_addr)
+            if a is not None:
+                return a
+        return None if self.assoc is None else self.ntp_address()

@@ -12,8 +12,8 @@
 #    "servers": [{"name", "host", "port", "mode", "state", "offset" (s), "delay" (s),
 #                 "max_error" (s: root distance, association.Sample.max_error_ns),
 #                 "stratum", "cookies" (list or count), "aead" (id), "last_ke" (unix s),
-#                 "ke_count", "nak_rekeys", "errors", "last_error", "ntp" ((host, port) as
-#                 negotiated), "ntp_addr" (socket address last queried), "signature"
+#                 "ke_count", "nak_rekeys", "errors", "last_error", "ntp" ((ip, port) last
+#                 queried, else (host, port) as negotiated), "signature"
 #                 (nts.signed's verdict)}, ...]}
 # (Engine.snapshot() is the public status model; nothing reads engine internals.)
 from nts.aead import NAMES

@@ -330,7 +330,7 @@ def test_ocpp201_input_through_the_settings_table(tmp_path):
     for bad in [((S, "x", "ServerURL", "x.example"), (S, "x", "Colour", "red")),
                 ((S, "x", "ServerURL", "x.example"), (S, "x", "ServerPort", "0")),
                 ((S, "x", "ServerURL", "x.example"), (G, "legal", "MinServers", "2")),
-                ((S, "x", "ServerURL", "x.example"), (S, "x", "SignedResponses", "true"))]:
+                ((S, "x", "ServerURL", "x.example"), (S, "x", "SignedResponses", "maybe"))]:
         with pytest.raises(ConfigError):
             sv(*bad)
 

@@ -4,7 +4,7 @@
 import os
 import sys
 
-from nts import cli, ke
+from nts import cli, ke, sockaddr
 from nts.errors import ConfigError, KEError, KEErrorRecord, NetError
 from support import SkipTest, h, raises
 
@@ -52,20 +52,20 @@ def test_addresses_ipv6_in_brackets():
     assert cli.host_port("192.0.2.1", 123) == "192.0.2.1:123"
     assert cli.host_port("time.example", 4460) == "time.example:4460"
     assert cli.host_port("2001:db8::1", 123) == "[2001:db8::1]:123"
-    assert cli.socket_address(("::1", 123, 0, 0)) == ("::1", 123)
+    assert sockaddr.socket_address(("::1", 123, 0, 0)) == ("::1", 123)
     # MicroPython's unix port: raw Linux sockaddr_in / sockaddr_in6.
     v4 = bytearray(h("0200 007b 7f000001") + bytes(8))
     v6 = bytearray(h("0a00 007b 00000000") + h("2001 0db8 0000 0000 0000 0000 0000 0001")
                    + bytes(4))
-    assert cli.socket_address(v4) == ("127.0.0.1", 123)
-    assert cli.socket_address(v6) == ("2001:db8::1", 123)
-    assert cli.host_port(*cli.socket_address(v6)) == "[2001:db8::1]:123"
-    assert cli.socket_address(bytearray(3)) is None and cli.socket_address(None) is None
+    assert sockaddr.socket_address(v4) == ("127.0.0.1", 123)
+    assert sockaddr.socket_address(v6) == ("2001:db8::1", 123)
+    assert cli.host_port(*sockaddr.socket_address(v6)) == "[2001:db8::1]:123"
+    assert sockaddr.socket_address(bytearray(3)) is None and sockaddr.socket_address(None) is None
     for text, raw in (("::", bytes(16)), ("::1", bytes(15) + b"\x01"),
                       ("1::", b"\x00\x01" + bytes(14)),
                       ("2001:db8::1:0:0:1", h("2001 0db8 0000 0000 0001 0000 0000 0001")),
                       ("1:0:3:4:5:6:7:8", h("0001 0000 0003 0004 0005 0006 0007 0008"))):
-        assert cli.ipv6_text(raw) == text, (text, cli.ipv6_text(raw))
+        assert sockaddr.ipv6_text(raw) == text, (text, sockaddr.ipv6_text(raw))
 
 
 def test_messages_in_the_operators_terms():

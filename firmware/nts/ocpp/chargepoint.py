@@ -24,7 +24,6 @@ from nts.ocpp.session import CallError, Refusal, Session
 from nts.platform import ticks_diff, ticks_ms
 
 SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
-NS = 1000000000
 
 
 def _mkdir(path):
