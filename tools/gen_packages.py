@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORE_MANIFEST = os.path.join(ROOT, "boards", "mpnts_manifest.py")
 
 
-class _Options:
+class ManifestOptions:
     """MicroPython's manifest `options`: include() keywords over options.defaults()."""
 
     def __init__(self, **kw):
@@ -82,7 +82,7 @@ def _manifest_files(path, **options):
         with open(path) as f:
             exec(compile(f.read(), path, "exec"),
                  {"metadata": metadata, "package": package, "module": module,
-                  "include": include, "options": _Options(**options)})
+                  "include": include, "options": ManifestOptions(**options)})
     finally:
         os.chdir(cwd)
     return meta.get("version", "0.0.0"), files

@@ -104,27 +104,31 @@ def verify_steps(reply1, key_id, signature, signing_key):
 async def second_reply(ep, reply1, wait_s):
     """Reply 2 from endpoint `ep` within wait_s s; SignatureError when none came. Copies
     of reply 1 are skipped; a datagram that does not extend it is remembered (it may be
-    junk) while we wait on for the genuine one."""
-    import asyncio
-    from nts.platform import ticks_diff, ticks_ms
-    start = ticks_ms()
-    stray = False
-    while True:
-        left = wait_s - ticks_diff(ticks_ms(), start) / 1000
-        if left <= 0:
-            break
-        try:
-            data = await ep.recv(left)
-        except asyncio.TimeoutError:
-            break
-        if data == reply1:
-            continue
+    junk) while we wait on for the genuine one (nts.query's wait loop)."""
+    from nts import reply
+    from nts.query import wait_reply
+    found = []
+    stray = []
+
+    def receive(data, _t4):
         if len(data) > len(reply1) and data[:len(reply1)] == reply1:
-            return data
-        stray = True
+            found.append(data)
+            return reply.Outcome(reply.SAMPLE)
+        if data != reply1:
+            stray.append(True)
+        return reply.Outcome(reply.DROP)
+    o = await wait_reply(ep, receive, wait_s, _no_time)
+    if found:
+        return found[0]
+    if o.kind == reply.ERROR:
+        raise SignatureError(o.reason)
     if stray:
         raise SignatureError("second reply is not the first plus a signature")
     raise SignatureError("announced signed reply did not arrive within %.1f s" % wait_s)
+
+
+def _no_time():
+    return 0        # receive() above needs no arrival time
 
 
 def _hex(b):

@@ -13,20 +13,7 @@ BOARDS = sorted(d for d in os.listdir(os.path.join(ROOT, "boards"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import build_mpy  # noqa: E402
 import deploy  # noqa: E402
-
-
-class _Options:
-    """tools/manifestfile.py's IncludeOptions: include() keywords over defaults()."""
-
-    def __init__(self, **kw):
-        self._kw = kw
-        self._defaults = {}
-
-    def defaults(self, **kw):
-        self._defaults = kw
-
-    def __getattr__(self, name):
-        return self._kw.get(name, self._defaults.get(name))
+from gen_packages import ManifestOptions  # noqa: E402  (manifest `options`)
 
 
 def frozen_entries(manifest, source=None):
@@ -62,7 +49,7 @@ def frozen_entries(manifest, source=None):
             frozen.append((os.path.normpath(os.path.join(base, base_path, name)), name))
 
         env = {"include": include, "package": package, "module": module,
-               "metadata": lambda **kw: None, "options": _Options(**options)}
+               "metadata": lambda **kw: None, "options": ManifestOptions(**options)}
         if text is None:
             with open(path) as f:
                 text = f.read()
