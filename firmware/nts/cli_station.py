@@ -61,6 +61,5 @@ def main(argv):
         asyncio.run(cp.run())
     except KeyboardInterrupt:
         pass
-    cp.shutdown()
-    emit("stopped", {"persisted": True})
+    emit("stopped", {"persisted": cp.shutdown()})
     return 130

@@ -227,6 +227,7 @@ class Engine:
             self._dirty = True
         if self._dirty:
             from nts.state import State
+            gc.collect()    # the file is built in RAM; a fragmented heap fails it
             try:
                 self.store.save(State(self._digest, self.last_good_ns, self.clock.is_trusted(),
                                       dict(self._flash)))
@@ -234,12 +235,18 @@ class Engine:
                 self._dirty = False
             except (OSError, StateError) as e:
                 self.store_error = "save failed: %s" % e
+            except MemoryError:
+                # Stays dirty: the next round saves again, nothing is lost.
+                self.store_error = "save failed: out of memory"
 
     def shutdown(self):
-        """Move every cookie still in RAM to flash (when there is a store)."""
-        if self.store is not None:
-            self._dirty = True
-            self._persist(True)
+        """Move every cookie still in RAM to flash (when there is a store); False when
+        that failed (store_error says why)."""
+        if self.store is None:
+            return True
+        self._dirty = True
+        self._persist(True)
+        return not self._dirty
 
     # --- one round -----------------------------------------------------------------------
 

@@ -100,6 +100,7 @@ def _str(s, what):
 
 
 def encode(state):
+    """The file's bytes as a list of chunks (their concatenation is the file)."""
     if len(state.config_digest) != _DIGEST_LEN:
         raise StateError("config digest must be %d bytes" % _DIGEST_LEN)
     if len(state.sessions) > 255:
@@ -128,10 +129,11 @@ def encode(state):
             body.u8(1 if cert.checked else 0).put(cert.sha256)
         key_id, key = s.signing_key or (0, b"")
         body.u16(key_id).vector(1, key)
-    w = Writer()
-    w.put(MAGIC).u8(VERSION).put(state.config_digest).vector(4, body.buf)
-    w.put(hashlib.sha256(w.buf).digest()[:_SUM_LEN])
-    return w.getvalue()
+    # Chunks, not one joined copy: a saving board may have no 2 KB block left to spare.
+    head = Writer().put(MAGIC).u8(VERSION).put(state.config_digest).u32(len(body)).buf
+    h = hashlib.sha256(head)
+    h.update(body.buf)
+    return [head, body.buf, h.digest()[:_SUM_LEN]]
 
 
 def decode(data, config_digest=None):

@@ -292,7 +292,7 @@ def test_16_restart_needs_no_configuration_and_no_key_exchange(v16, world16):
     csms = v16["csms"]
     kes = [ke_count(s) for s in world["servers"]]
     assert v16["station"].interrupt() == 130
-    assert v16["station"].of("stopped")
+    assert v16["station"].of("stopped")[0]["persisted"] is True
     n_boot = len(csms.received(ID16, "BootNotification"))
     n_sst = len(csms.received(ID16, "SecurityEventNotification"))
     st = v16["station"] = Station(csms, ID16, v16["state"], "1.6")
@@ -643,7 +643,8 @@ def _fresh_sync(chain, tmp, free, mods):
                      ("ntp.legal.minServers", "2")):
             assert csms.call("HEAP", "ChangeConfiguration", {"key": k, "value": v})["status"] == "Accepted"
         sync = st.wait("sync", lambda e: e["ok"], timeout=60)[0]
-        assert st.interrupt() == 130
+        assert st.interrupt() == 130, "\n".join(st.lines[-40:])
+        assert st.of("stopped")[0]["persisted"] is True, st.lines[-5:]
         return st, sync
     finally:
         st.kill()

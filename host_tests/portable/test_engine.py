@@ -535,6 +535,25 @@ def test_peer_is_a_sans_io_core():
     assert p.next_action(due)[0] == pm.DO_KEY_EXCHANGE
 
 
+def test_a_save_out_of_memory_keeps_the_engine_and_its_cookies():
+    # A fragmented heap fails the state file's buffers: the round goes on, the error is
+    # reported, and the next save that succeeds writes the cookies the failed one held.
+    path = _state_path("oom")
+
+    class FullStore(st.Store):
+        def save(self, state):
+            raise MemoryError("memory allocation failed")
+    eng, clock, tr, _ = _setup({"a": FakeServer()}, min_servers=1, store=FullStore(path))
+    assert _run(eng.sync_once()).ok
+    assert eng.store_error == "save failed: out of memory"
+    eng.store = st.Store(path)
+    assert eng.shutdown() is True
+    assert len(st.Store(path)._read(path, None).sessions["a"].cookies) == 8
+    # A shutdown whose save fails says so (the station's "stopped" event shows it).
+    eng, clock, tr, _ = _setup({"a": FakeServer()}, min_servers=1, store=FullStore(path))
+    assert _run(eng.sync_once()).ok and eng.shutdown() is False
+
+
 def test_cancelled_engine_closes_sockets_and_persists():
     # Cancelling the engine task during a key exchange or a query: the sockets close
     # (the transport's finally blocks) and the state reaches flash.

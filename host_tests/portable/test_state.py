@@ -11,6 +11,10 @@ OTHER = bytes(16)
 DIR = "build"
 
 
+def _file(state):
+    return b"".join(st.encode(state))
+
+
 def _path(name):
     try:
         os.mkdir(DIR)
@@ -46,18 +50,18 @@ def _clean(path):
 
 def test_round_trip_and_no_secrets_in_repr():
     s = _state()
-    data = st.encode(s)
+    data = _file(s)
     _same(st.decode(data, DIGEST), s)
     _same(st.decode(data), s)
     text = repr(s) + repr(s.sessions["ptb1"])
     assert "\\x11" not in text and "11111111" not in text and "cookies=8" in text
     empty = st.State(DIGEST)
-    assert st.decode(st.encode(empty), DIGEST).sessions == {}
-    assert len(st.encode(empty)) == 4 + 1 + 16 + 4 + 10 + 16
+    assert st.decode(_file(empty), DIGEST).sessions == {}
+    assert len(_file(empty)) == 4 + 1 + 16 + 4 + 10 + 16
 
 
 def test_corruption_detected():
-    data = st.encode(_state(2))
+    data = _file(_state(2))
     for n in range(0, len(data), 7):
         raises(StateError, st.decode, data[:n], DIGEST)
     raises(StateError, st.decode, data + b"\x00", DIGEST)
@@ -75,7 +79,7 @@ def test_malformed_with_valid_checksum():
 
     def seal(body_prefix):
         return body_prefix + hashlib.sha256(body_prefix).digest()[:16]
-    good = st.encode(st.State(DIGEST))[:-16]
+    good = _file(st.State(DIGEST))[:-16]
     raises(StateError, st.decode, seal(b"XXXX" + good[4:]))
     raises(StateError, st.decode, seal(good[:4] + b"\x09" + good[5:]))
     # Body claims one session but holds none; body length beyond the file.
@@ -143,13 +147,13 @@ def test_store_falls_back_to_complete_temp_file():
     store = st.Store(path)
     # As after a power cut on FAT between removing the old file and the rename.
     with open(path + ".tmp", "wb") as f:
-        f.write(st.encode(_state()))
+        f.write(_file(_state()))
     loaded = store.load(DIGEST)
     assert loaded is not None and len(loaded.sessions["ptb1"].cookies) == 8
     assert store.load(DIGEST).sessions == {}        # consumed from the temp file too
     # A half-written temp file beside a good main file is ignored and removed.
     with open(path + ".tmp", "wb") as f:
-        f.write(st.encode(_state())[:40])
+        f.write(_file(_state())[:40])
     assert store.load(DIGEST).sessions == {}
     raises(OSError, os.stat, path + ".tmp")
     store.clear()
@@ -159,7 +163,7 @@ def test_store_falls_back_to_complete_temp_file():
 def test_certificate_record_round_trip_and_version_1_files_load():
     s = _state(2)
     s.sessions["ptb1"].cert = st.CertRecord(1790000000, 1797000000, b"\xab" * 32, False)
-    back = st.decode(st.encode(s), DIGEST)
+    back = st.decode(_file(s), DIGEST)
     c = back.sessions["ptb1"].cert
     assert (c.not_before, c.not_after, c.sha256, c.checked) == \
         (1790000000, 1797000000, b"\xab" * 32, False)
@@ -186,6 +190,6 @@ def test_state_keeps_the_signing_key():
     s = st.ServerSession("ptb1", 15, b"\x11" * 32, b"\x22" * 32, [b"\x33" * 100], "", 123, 5,
                          None, (7, b"\x04" + bytes(range(64))))
     plain = st.ServerSession("ptb2", 15, b"\x11" * 32, b"\x22" * 32, [b"\x33" * 100])
-    back = st.decode(st.encode(st.State(b"d" * 16, 1, True, {"ptb1": s, "ptb2": plain})))
+    back = st.decode(_file(st.State(b"d" * 16, 1, True, {"ptb1": s, "ptb2": plain})))
     assert back.sessions["ptb1"].signing_key == (7, b"\x04" + bytes(range(64)))
     assert back.sessions["ptb2"].signing_key is None

@@ -349,6 +349,6 @@ class ChargePoint:
         await asyncio.gather(self._engine_loop(), self._connection_loop())
 
     def shutdown(self):
-        """Persist what is in RAM (the engine's cookies); the rest is on flash already."""
-        if self.engine is not None:
-            self.engine.shutdown()
+        """Persist what is in RAM (the engine's cookies; the rest is on flash already);
+        False when that failed."""
+        return self.engine is None or self.engine.shutdown()
