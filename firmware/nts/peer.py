@@ -244,9 +244,12 @@ class Peer:
         return self.counter.error(now_ns, reason)
 
     def shift(self, offset_s):
-        """The local clock was stepped by offset_s: re-reference the stored samples."""
+        """The local clock was stepped by offset_s: re-reference the stored samples, and
+        the key exchange's time stamp (a cold boot keys on a clock still at 2000)."""
         for s in self.samples:
             s.offset -= offset_s
+        if self.last_ke:
+            self.last_ke += int(offset_s)
 
     def candidate(self, now, max_age):
         """Clock-filter candidate from samples younger than max_age s, or None."""

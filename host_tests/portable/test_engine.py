@@ -151,6 +151,8 @@ def test_liar_outvoted_dead_skipped_clock_stepped():
     assert sel.rejected["liar"].startswith("falseticker")
     assert "dead" in sel.rejected and _peer(eng, "dead").state == "ke-failed"
     assert abs(clock.error_ns()) < SEC // 1000 and clock.is_trusted()
+    # The key exchanges ran on the wrong clock; their time stamps moved with the step.
+    assert abs(_peer(eng, "a").snapshot()["last_ke"] - clock.true_ns // SEC) <= 1
     kinds = [e["event"] for e in events]
     assert "ClockAdjusted" in kinds and "SettingSystemTime" in kinds
     # Later rounds: the liar never moves the clock; no new key exchange.
