@@ -77,7 +77,7 @@ def test_recorded_sessions_replay():
         # heap the old session's garbage would leave no block that large.
         c = case = flight = out = None
         gc.collect()
-    assert n == 3
+    assert n == 4
 
 
 def test_tampered_flight_is_refused():

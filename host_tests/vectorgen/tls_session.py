@@ -101,6 +101,8 @@ def _session(kind, tmpdir, retry=False):
 
 
 def cases():
-    for kind, retry in (("rsa", False), ("ecdsa", False), ("ecdsa", True)):
+    # "le": the Let's-Encrypt shape (RSA-3072 leaf, RSA-2048 intermediate, RSA-4096
+    # root; PTB's legal-time servers), the chain a charger meets most.
+    for kind, retry in (("rsa", False), ("ecdsa", False), ("ecdsa", True), ("le", False)):
         with tempfile.TemporaryDirectory() as d:
             yield _session(kind, d, retry)

@@ -9,10 +9,11 @@ of the others, each converted with tools/benches/boardtime.py's scaling.
   slices.<op>.first_ms       its first slice, board estimate
   slices.<op>.mean_ms        mean of the other slices, board estimate
 
-and the critical path of each recorded session (build/vectors/tls_session.jsonl, replayed:
-ServerHello .. Finished + request sealed), plain and viper, as board estimates:
+and per recorded session (build/vectors/tls_session.jsonl, replayed), plain ("fold")
+and viper, as board estimates:
 
-  critical_path.<session>.<field>   board ms
+  critical_path.<session>.<field>   ServerHello .. Finished + request sealed, board ms
+  deferred.<session>.<field>        the chain and CertificateVerify checks, board ms
 """
 import os
 import sys
@@ -94,34 +95,57 @@ _SESSION_SETUP = """
 import json
 from binascii import unhexlify as h
 from nts import slices
-from nts.crypto import x25519
+from nts.crypto import ec, x25519
 from nts.tls import client as tls_client
+from nts.tls import trust
 for line in open("build/vectors/tls_session.jsonl"):
     case = json.loads(line)
-    if case["kind"] == %r and not case["retry"]:
+    if case["kind"] == %r and case["retry"] == %r:
         break
 private = h(case["private"])
 key_pair = (private, slices.run(x25519.shared_steps(private, x25519.BASE_POINT)))
-flight, request = h(case["server_flight"]), h(case["request"])
+flight, request, data = h(case["server_flight"]), h(case["request"]), h(case["server_data"])
+store = trust.TrustStore()
+store.add("t", h(case["root"]))
+policy = trust.CertTimePolicy(case["now"])
 
-def client():
+def verify(chain):
+    return trust.verify_chain_steps(chain, "localhost", store, "t", policy)
+
+def client(retry=False):
     randoms = [h(case["session_id"]), h(case["random"])]
     tls_client.random_bytes = lambda n: randoms.pop(0)
-    c = tls_client.TLSClient("localhost", None, key_pair)
+    c = tls_client.TLSClient("localhost", verify, key_pair)
     c.start()
+    if retry:
+        ec.random_bytes = lambda n: h(case["p256_private"])
+        c.receive(h(case["hello_retry"]))
     return c
 """
+# The recorded sessions (host_tests/vectorgen/tls_session.py): RSA-2048 throughout,
+# ECDSA P-256, ECDSA after a HelloRetryRequest (P-256 ECDH on the path), and the
+# Let's-Encrypt / PTB shape (RSA-3072 leaf, RSA-2048 intermediate, RSA-4096 root).
+SESSIONS = (("rsa", "rsa", False), ("ecdsa", "ecdsa", False), ("ecdsa_hrr", "ecdsa", True),
+            ("le", "le", False))
 
 
 def critical_paths():
-    for kind in ("rsa", "ecdsa"):
+    """critical_path.<session>.<fold|viper>: ServerHello (or HelloRetryRequest) in ..
+    Finished and request out; deferred.<session>.<fold|viper>: the chain and
+    CertificateVerify checks after that (authenticate_steps), board ms."""
+    for name, kind, retry in SESSIONS:
+        setup = _SESSION_SETUP % (kind, retry)
         for field, env in (("fold", _ENV), ("viper", {"NTS_VIPER": "1"})):
-            setup = _SESSION_SETUP % kind
-            whole = boardtime.instructions(setup, "c = client()\nc.receive(flight)\nc.send(request)",
-                                           2, env)
             start = boardtime.instructions(setup, "client()", 2, env)
-            benchlib.emit("host_slices", "critical_path.%s.%s" % (kind, field),
-                          boardtime.board_ms(whole - start), "ms")
+            sent = boardtime.instructions(
+                setup, "c = client(%r)\nc.receive(flight)\nc.send(request)" % retry, 2, env)
+            done = boardtime.instructions(
+                setup, "c = client(%r)\nc.receive(flight)\nc.send(request)\nc.receive(data)\n"
+                "slices.run(c.authenticate_steps())" % retry, 2, env)
+            benchlib.emit("host_slices", "critical_path.%s.%s" % (name, field),
+                          boardtime.board_ms(sent - start), "ms")
+            benchlib.emit("host_slices", "deferred.%s.%s" % (name, field),
+                          boardtime.board_ms(done - sent), "ms")
 
 
 def main():
