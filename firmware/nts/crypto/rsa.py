@@ -7,7 +7,8 @@
 # pow(), so the loop can yield between chunks. A 4096-bit squaring mod n is ~3.2 M
 # unix-port instructions, ~35 ms on the board estimate (tools/benches/boardtime.py),
 # the cost growing with the square of the size: a chunk holds SLICE_WORK / (2 bits^2)
-# squarings, at least one (2048 bits: two, ~15 ms; 4096: one, the longest RSA slice).
+# squarings (2048 bits: two, ~13 ms); from 3072 bits, where one squaring is more than
+# that, a squaring's product and its reduction are separate slices (4096: ~18 ms each).
 #
 # Key-size policy (e.g. "at least 2048 bits") belongs to x509/TLS; the limits here only
 # keep the arithmetic sane and bounded.
@@ -54,17 +55,30 @@ def _hash_len(hash_name, digest):
 def _power_steps(s, e, n, bits):
     """s^e mod n in slices: left to right over e in chunks of c bits, each one pow()
     of c squarings (pow works in place, which a fragmented 100 KB heap needs) and a
-    multiplication by s^chunk when the chunk is not zero."""
-    c = max(1, SLICE_WORK // (2 * bits * bits))
+    multiplication by s^chunk when the chunk is not zero. Where one squaring mod n is
+    more than a slice (3072 bits and up), its product and its reduction are two."""
+    work = 2 * bits * bits
+    c = max(1, SLICE_WORK // work)
+    split = work > SLICE_WORK
     b = _bits(e)
     x = 1
     while b > 0:
         take = min(c, b)
         b -= take
         chunk = (e >> b) & ((1 << take) - 1)
-        x = pow(x, 1 << take, n)
-        if chunk:
-            x = x * (s if chunk == 1 else pow(s, chunk, n)) % n
+        if split:
+            x = x * x
+            yield
+            x %= n
+            if chunk:       # take is 1 here: chunk is 1
+                yield
+                x = x * s
+                yield
+                x %= n
+        else:
+            x = pow(x, 1 << take, n)
+            if chunk:
+                x = x * (s if chunk == 1 else pow(s, chunk, n)) % n
         yield
     return x
 
