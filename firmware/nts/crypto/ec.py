@@ -20,7 +20,7 @@
 from nts.crypto import ec_tables
 from nts.crypto.modinv import inverse as _inverse
 from nts.errors import AuthError, ParseError, SignatureError
-from nts.platform import random_bytes
+from nts.platform import random_bytes, viper_enabled
 from nts.tls import der
 from nts.wire import Reader
 
@@ -28,7 +28,7 @@ from nts.wire import Reader
 class Curve:
     """Domain parameters of a short-Weierstrass curve y^2 = x^3 - 3x + b over GF(p)."""
 
-    def __init__(self, name, p, b, n, gx, gy, g_odd, slice_digits):
+    def __init__(self, name, p, b, n, gx, gy, g_odd, slice_digits, limbs, limb_slice):
         self.name = name
         self.p = p
         self.b = b
@@ -38,6 +38,9 @@ class Curve:
         self.n_bits = len("%x" % n) * 4       # both orders start with hex digit f
         self.g_odd = g_odd                    # G, 3G, 5G, ... affine (ec_tables)
         self.slice_digits = slice_digits      # NAF digits per slice (module comment)
+        self.limbs = limbs                    # 13-bit limbs of the viper kernel
+        self.limb_slice = limb_slice          # NAF digits per slice on that kernel
+        self.kernel = None                    # (ec_limbs.Field, run, G table), at first use
 
 
 P256 = Curve(
@@ -47,7 +50,7 @@ P256 = Curve(
     0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
     0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
     0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5,
-    ec_tables.P256_G_ODD, 7)
+    ec_tables.P256_G_ODD, 7, 20, 32)
 
 P384 = Curve(
     "p384",
@@ -56,7 +59,7 @@ P384 = Curve(
     0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973,
     0xAA87CA22BE8B05378EB1C71EF320AD746E1D3B628BA79B9859F741E082542A385502F25DBF55296C3A545E3872760AB7,
     0x3617DE4A96262C6F5D9E98BF9292DC29F8F41DBD289A147CE9DA3113B5F0B8C00A60B1CE1D7E819D7A431D7C90EA0E5F,
-    ec_tables.P384_G_ODD, 4)
+    ec_tables.P384_G_ODD, 4, 30, 16)
 
 CURVES = {"p256": P256, "p384": P384}
 
@@ -218,6 +221,36 @@ def _add_digit(c, r, d, odd):
     return _add_affine(c, r, (pt[0], c.p - pt[1]))
 
 
+def _kernel(c):
+    """(ec_limbs.Field, run, G table) of c's viper kernel, or None: with viper off
+    (nts.platform.viper_enabled()) nothing of it is imported. Made at first use (the
+    kernel's compile and the G table's conversion)."""
+    if c.kernel is None:
+        if not viper_enabled():
+            return None
+        from nts.crypto import ec_limbs
+        if c is P256:
+            from nts.crypto.p256_viper import run
+        else:
+            from nts.crypto.p384_viper import run
+        f = ec_limbs.Field(c.p, c.limbs)
+        c.kernel = (f, run, ec_limbs.table(f, c.g_odd))
+    return c.kernel
+
+
+def _limb_steps(c, kernel, pairs):
+    """sum of NAF(k) * P over pairs (naf, affine odd multiples of P or None for G) on
+    the limb kernel; None if the walk met a special case (nts.crypto.ec_limbs)."""
+    from nts.crypto import ec_limbs
+    f, run, g_table = kernel
+    tabs = [(naf, g_table if odd is None else ec_limbs.table(f, odd)) for naf, odd in pairs]
+    yield
+    r = yield from ec_limbs.mul_steps(f, run, tabs, c.limb_slice)
+    if r[2] == 0:
+        return None
+    return r
+
+
 def _mul_add_steps(c, u1, u2, q):
     """u1*G + u2*q for affine q (Jacobian result), in slices: the doublings are shared."""
     q_odd = yield from odd_multiples_steps(c, q, 1 << (_Q_WINDOW - 2))
@@ -225,6 +258,11 @@ def _mul_add_steps(c, u1, u2, q):
     ng = _wnaf(u1, G_WINDOW)
     nq = _wnaf(u2, _Q_WINDOW)
     yield
+    kernel = _kernel(c)
+    if kernel is not None:
+        r = yield from _limb_steps(c, kernel, ((ng, None), (nq, q_odd)))
+        if r is not None:
+            return r
     lg = len(ng)
     lq = len(nq)
     g_odd = c.g_odd
@@ -296,6 +334,11 @@ def _scalar_mul_steps(c, k, odd, w):
     constant-time (nor is big-int arithmetic): acceptable for the one-use ECDH key of a
     HelloRetryRequest."""
     naf = _wnaf(k, w)
+    kernel = _kernel(c)
+    if kernel is not None:
+        r = yield from _limb_steps(c, kernel, ((naf, None if odd is c.g_odd else odd),))
+        if r is not None:
+            return r
     per_slice = c.slice_digits
     r = (1, 1, 0)
     for i in range(len(naf) - 1, -1, -1):

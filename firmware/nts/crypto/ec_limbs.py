@@ -19,67 +19,67 @@ _MASK = const(0x1FFF)
 
 # Programs: 4 bytes per operation (op, d, a, b). Workspace slots: X, Y, Z of the running
 # point, the constants 0 and 1 (Montgomery form), temporaries; LOADT copies a table slot
-# (x or y of the affine point at the call's table offset) into the workspace.
-_END, _MUL, _ADD, _SUB, _MULK, _LOADT = 0, 1, 2, 3, 4, 5
+# (x or y of the affine point at the call's table offset) into the workspace. LIN folds
+# the small multiples of the formulas into the additions: d = ka a + kb b.
+_END, _MUL, _SQR, _LOADT = 0, 1, 2, 5
 _X, _Y, _Z, _ZERO, _ONE = 0, 1, 2, 3, 4
 SLOTS = 12
 
-# dbl-2001-b (a = -3): delta = Z^2, gamma = Y^2, beta = X gamma, alpha = 3 (X - delta)
-# (X + delta), X3 = alpha^2 - 8 beta, Z3 = 2 Y Z, Y3 = alpha (4 beta - X3) - 8 gamma^2.
+
+def _lin(ka, kb):
+    return 16 * ka + kb + 8
+
+
+# dbl-2001-b (a = -3) with alpha' = (X - delta)(X + delta), alpha = 3 alpha':
+# delta = Z^2, gamma = Y^2, beta = X gamma, X3 = 9 alpha'^2 - 8 beta, Z3 = 2 Y Z,
+# Y3 = 3 alpha' (4 beta - X3) - 8 gamma^2: 4 squarings, 4 products, 6 linear steps.
 _DOUBLE = bytes((
-    _MUL, 5, _Z, _Z,
-    _MUL, 6, _Y, _Y,
+    _SQR, 5, _Z, 0,
+    _SQR, 6, _Y, 0,
     _MUL, 7, _X, 6,
-    _SUB, 8, _X, 5,
-    _ADD, 9, _X, 5,
+    _lin(1, -1), 8, _X, 5,
+    _lin(1, 1), 9, _X, 5,
     _MUL, 8, 8, 9,
-    _MULK, 8, 8, 3,
     _MUL, _Z, _Y, _Z,
-    _MULK, _Z, _Z, 2,
-    _MUL, _X, 8, 8,
-    _MULK, 9, 7, 8,
-    _SUB, _X, _X, 9,
-    _MULK, 7, 7, 4,
-    _SUB, 7, 7, _X,
+    _lin(2, 0), _Z, _Z, _ZERO,
+    _SQR, _X, 8, 0,
+    _lin(9, -8), _X, _X, 7,
+    _lin(4, -1), 7, 7, _X,
     _MUL, 7, 8, 7,
-    _MUL, 6, 6, 6,
-    _MULK, 6, 6, 8,
-    _SUB, _Y, 7, 6,
+    _SQR, 6, 6, 0,
+    _lin(3, -8), _Y, 7, 6,
     _END, 0, 0, 0))
 
-# madd-2007-bl, Jacobian (X1, Y1, Z1) + affine (x2, +-y2) from the table: Z1Z1 = Z1^2,
-# H = x2 Z1Z1 - X1, r = 2 (y2 Z1 Z1Z1 - Y1), I = 4 H^2, J = H I, V = X1 I,
-# X3 = r^2 - J - 2 V, Y3 = r (V - X3) - 2 Y1 J, Z3 = 2 Z1 H.
+# madd-2004-hmv, Jacobian (X1, Y1, Z1) + affine (x2, +-y2) from the table: Z1Z1 = Z1^2,
+# H = x2 Z1Z1 - X1, r = y2 Z1 Z1Z1 - Y1, HH = H^2, HHH = H HH, V = X1 HH,
+# X3 = r^2 - HHH - 2 V, Y3 = r (V - X3) - Y1 HHH, Z3 = Z1 H: 3 squarings, 8 products.
 _ADD_BODY = (
-    _MUL, 5, _Z, _Z,
+    _SQR, 5, _Z, 0,
     _MUL, 6, 9, 5,
     _MUL, 7, 10, _Z,
     _MUL, 7, 7, 5,
-    _SUB, 6, 6, _X,
-    _SUB, 7, 7, _Y,
-    _MULK, 7, 7, 2,
-    _MUL, 8, 6, 6,
-    _MULK, 8, 8, 4,
+    _lin(1, -1), 6, 6, _X,
+    _lin(1, -1), 7, 7, _Y,
+    _SQR, 8, 6, 0,
     _MUL, 11, 6, 8,
     _MUL, 8, _X, 8,
     _MUL, _Z, _Z, 6,
-    _MULK, _Z, _Z, 2,
     _MUL, _Y, _Y, 11,
-    _MULK, _Y, _Y, 2,
-    _MUL, _X, 7, 7,
-    _SUB, _X, _X, 11,
-    _MULK, 9, 8, 2,
-    _SUB, _X, _X, 9,
-    _SUB, 8, 8, _X,
+    _SQR, _X, 7, 0,
+    _lin(1, -1), _X, _X, 11,
+    _lin(1, -2), _X, _X, 8,
+    _lin(1, -1), 8, 8, _X,
     _MUL, 8, 7, 8,
-    _SUB, _Y, 8, _Y,
+    _lin(1, -1), _Y, 8, _Y,
     _END, 0, 0, 0)
 _ADD_POS = bytes((_LOADT, 9, 0, 0, _LOADT, 10, 1, 0) + _ADD_BODY)
-_ADD_NEG = bytes((_LOADT, 9, 0, 0, _LOADT, 10, 1, 0, _SUB, 10, _ZERO, 10) + _ADD_BODY)
+_ADD_NEG = bytes((_LOADT, 9, 0, 0, _LOADT, 10, 1, 0, _lin(1, -1), 10, _ZERO, 10)
+                 + _ADD_BODY)
 # The running point := the table point (+-), Z = 1.
-_SET_POS = bytes((_LOADT, _X, 0, 0, _LOADT, _Y, 1, 0, _ADD, _Z, _ONE, _ZERO, _END, 0, 0, 0))
-_SET_NEG = bytes((_LOADT, _X, 0, 0, _LOADT, 9, 1, 0, _SUB, _Y, _ZERO, 9,
-                  _ADD, _Z, _ONE, _ZERO, _END, 0, 0, 0))
+_SET_POS = bytes((_LOADT, _X, 0, 0, _LOADT, _Y, 1, 0, _lin(1, 0), _Z, _ONE, _ZERO,
+                  _END, 0, 0, 0))
+_SET_NEG = bytes((_LOADT, _X, 0, 0, _LOADT, 9, 1, 0, _lin(1, -1), _Y, _ZERO, 9,
+                  _lin(1, 0), _Z, _ONE, _ZERO, _END, 0, 0, 0))
 
 
 class Field:
