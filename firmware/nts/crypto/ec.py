@@ -238,14 +238,23 @@ def _kernel(c):
     return c.kernel
 
 
-def _limb_steps(c, kernel, pairs):
-    """sum of NAF(k) * P over pairs (naf, affine odd multiples of P or None for G) on
-    the limb kernel; None if the walk met a special case (nts.crypto.ec_limbs)."""
+def _limb_steps(c, kernel, naf_g, naf_q, q, count):
+    """NAF(u1) * G + NAF(u2) * q (either NAF may be None) on the limb kernel, with
+    `count` odd multiples of the affine q made there too (one inversion, here); None if
+    the walk met a special case (nts.crypto.ec_limbs)."""
     from nts.crypto import ec_limbs
     f, run, g_table = kernel
-    tabs = [(naf, g_table if odd is None else ec_limbs.table(f, odd)) for naf, odd in pairs]
-    yield
-    r = yield from ec_limbs.mul_steps(f, run, tabs, c.limb_slice)
+    pairs = []
+    if naf_g is not None:
+        pairs.append((naf_g, g_table))
+    if naf_q is not None:
+        jac = ec_limbs.odd_multiples(f, run, ec_limbs.table(f, (q,)), count)
+        for pt in jac:
+            if pt[2] == 0:
+                return None
+        pairs.append((naf_q, ec_limbs.table(f, _batch_affine(c, jac))))
+        yield
+    r = yield from ec_limbs.mul_steps(f, run, pairs, c.limb_slice)
     if r[2] == 0:
         return None
     return r
@@ -253,16 +262,15 @@ def _limb_steps(c, kernel, pairs):
 
 def _mul_add_steps(c, u1, u2, q):
     """u1*G + u2*q for affine q (Jacobian result), in slices: the doublings are shared."""
-    q_odd = yield from odd_multiples_steps(c, q, 1 << (_Q_WINDOW - 2))
-    yield
     ng = _wnaf(u1, G_WINDOW)
     nq = _wnaf(u2, _Q_WINDOW)
-    yield
     kernel = _kernel(c)
     if kernel is not None:
-        r = yield from _limb_steps(c, kernel, ((ng, None), (nq, q_odd)))
+        r = yield from _limb_steps(c, kernel, ng, nq, q, 1 << (_Q_WINDOW - 2))
         if r is not None:
             return r
+    q_odd = yield from odd_multiples_steps(c, q, 1 << (_Q_WINDOW - 2))
+    yield
     lg = len(ng)
     lq = len(nq)
     g_odd = c.g_odd
@@ -329,16 +337,21 @@ def ecdsa_verify_steps(curve, public_point, digest, signature_der):
         raise SignatureError("%s: ECDSA signature mismatch" % c.name)
 
 
-def _scalar_mul_steps(c, k, odd, w):
-    """k*P from odd = (P, 3P, .., (2**(w-1)-1)P) by a width-w NAF, in slices. Not
-    constant-time (nor is big-int arithmetic): acceptable for the one-use ECDH key of a
-    HelloRetryRequest."""
+def _scalar_mul_steps(c, k, q, w):
+    """k*q for an affine q (None: G, with its table) by a width-w NAF (w = G_WINDOW for
+    G), in slices. Not constant-time (nor is big-int arithmetic): acceptable for the
+    one-use ECDH key of a HelloRetryRequest."""
     naf = _wnaf(k, w)
     kernel = _kernel(c)
     if kernel is not None:
-        r = yield from _limb_steps(c, kernel, ((naf, None if odd is c.g_odd else odd),))
+        r = yield from _limb_steps(c, kernel, naf if q is None else None,
+                                   None if q is None else naf, q, 1 << (w - 2))
         if r is not None:
             return r
+    if q is None:
+        odd = c.g_odd
+    else:
+        odd = yield from odd_multiples_steps(c, q, 1 << (w - 2))
     per_slice = c.slice_digits
     r = (1, 1, 0)
     for i in range(len(naf) - 1, -1, -1):
@@ -359,7 +372,7 @@ def p256_keypair_steps():
         d = int.from_bytes(priv, "big")
         if 0 < d < c.n:
             break
-    pt = yield from _scalar_mul_steps(c, d, c.g_odd, G_WINDOW)
+    pt = yield from _scalar_mul_steps(c, d, None, G_WINDOW)
     return priv, encode_point(c, _to_affine(c, pt))
 
 
@@ -370,8 +383,7 @@ def p256_shared_steps(priv, peer_point):
     if len(priv) != 32 or not 0 < d < c.n:
         raise ParseError("p256: bad private key")
     q = decode_point(c, peer_point)
-    odd = yield from odd_multiples_steps(c, q, 8)
-    pt = yield from _scalar_mul_steps(c, d, odd, 5)
+    pt = yield from _scalar_mul_steps(c, d, q, 5)
     pt = _to_affine(c, pt)
     if pt is None:  # impossible for a valid point and d in [1, n-1]; checked anyway
         raise AuthError("p256: shared point at infinity")

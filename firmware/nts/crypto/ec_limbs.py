@@ -95,10 +95,20 @@ class Field:
 def store(f, arr, slot, x):
     """Limbs of x * R mod p into arr's slot (R: the Montgomery radix)."""
     x = x * f.r % f.p
-    base = slot * f.n
-    for i in range(f.n):
-        arr[base + i] = x & _MASK
-        x >>= _BITS
+    j = slot * f.n
+    end = j + f.n
+    acc = bits = 0
+    # Through bytes: small-int steps, not a big-int shift per limb.
+    for byte in x.to_bytes((_BITS * f.n + 7) // 8, "little"):
+        acc |= byte << bits
+        bits += 8
+        if bits >= _BITS:
+            arr[j] = acc & _MASK
+            acc >>= _BITS
+            bits -= _BITS
+            j += 1
+            if j == end:
+                break
 
 
 def load(f, arr, slot):
@@ -123,6 +133,23 @@ def workspace(f):
     ws = array("i", bytes(4 * f.n * SLOTS))
     store(f, ws, _ONE, 1)
     return ws
+
+
+def odd_multiples(f, run, q_table, count):
+    """Jacobian (X, Y, Z) integer triples of q, 3q, .., (2 count - 1) q for the affine q
+    in q_table: each even multiple doubles a copy of an earlier workspace, each odd one
+    adds q to its predecessor (q of prime order > 2 count: no special case)."""
+    ws = {1: workspace(f)}
+    run(_SET_POS, ws[1], q_table, 0)
+    for m in range(2, 2 * count):
+        w = array("i", ws[m // 2] if m % 2 == 0 else ws[m - 1])
+        if m % 2 == 0:
+            run(_DOUBLE, w, w, 0)
+        else:
+            run(_ADD_POS, w, q_table, 0)
+        ws[m] = w
+    return [(load(f, ws[m], _X), load(f, ws[m], _Y), load(f, ws[m], _Z))
+            for m in range(1, 2 * count, 2)]
 
 
 def mul_steps(f, run, pairs, per_slice):
