@@ -97,10 +97,12 @@ class Render:
     def at(self, p, i):
         return "%s[%d]" % (p, i) if self.viper else "st[%s + %d]" % (p, i)
 
-    def point(self, p, slot_expr):
+    def point(self, p, offset):
+        """p = the state from limb `offset` on (the kernel's table holds byte offsets)."""
         if self.viper:
-            return "%s = ptr32(base + %d * %s)" % (p, 4 * N, slot_expr)
-        return "%s = %d * %s" % (p, N, slot_expr)
+            return "%s = ptr32(base + %s)" % (p, offset) if offset != "0" else \
+                "%s = ptr32(base)" % p
+        return "%s = %s" % (p, offset)
 
 
 def _pairs(k):
@@ -126,28 +128,44 @@ def _finish_low(r, k, lines):
 
 
 def _product(r, square):
-    """po = pa * pb mod p (square: pa * pa), normalized."""
-    lines = ["b%d = %s" % (j, r.at("pb" if not square else "pa", j)) for j in range(N)]
+    """po = pa * pb mod p (square: pa * pa), normalized. Multiply-accumulate as
+    `x = bj` (the multiplier, a register; set only when it changes) and
+    `v = ai * x + v` (the accumulator, a register)."""
+    lines = ["a%d = %s" % (i, r.at("pa", i)) for i in range(N)]
     if square:
-        lines += ["d%d = b%d + b%d" % (j, j, j) for j in range(1, N)]
+        lines += ["d%d = a%d + a%d" % (j, j, j) for j in range(1, N)]
+    else:
+        lines += ["b%d = %s" % (j, r.at("pb", j)) for j in range(N)]
+    held = [None]
 
-    def terms(k):
-        if not square:
-            return ["v = b%d * %s + v" % (j, r.at("pa", i)) for i, j in _pairs(k)]
-        out = ["v = d%d * %s + v" % (j, r.at("pa", i)) for i, j in _pairs(k) if i < j]
-        if k % 2 == 0:
-            out.append("v = b%d * %s + v" % (k // 2, r.at("pa", k // 2)))
-        return out
+    def term(i, mult):
+        if held[0] != mult:
+            lines.append("x = %s" % mult)
+            held[0] = mult
+        lines.append("v = a%d * x + v" % i)
+
+    def column(k):
+        # Alternate the order of j, so a column often starts with the last multiplier.
+        pairs = _pairs(k)
+        if k % 2:
+            pairs.reverse()
+        for i, j in pairs:
+            if not square:
+                term(i, "b%d" % j)
+            elif i < j:
+                term(i, "d%d" % j)
+            elif i == j:
+                term(i, "a%d" % j)
     lines.append("v = 0")
     for k in range(N, 2 * N - 1):
-        lines += terms(k)
-        lines.append("h%d = v & 0x%X" % (k, MASK))
+        column(k)
+        lines.append("h%d = (v & 0x%X) * %d" % (k, MASK, FOLD))
         lines.append("v = v >> %d" % BITS)
-    lines.append("h%d = v" % (2 * N - 1))
+    lines.append("h%d = v * %d" % (2 * N - 1, FOLD))
     lines.append("v = 0")
     for k in range(N):
-        lines += terms(k)
-        lines.append("v = h%d * %d + v" % (k + N, FOLD))
+        column(k)
+        lines.append("v = h%d + v" % (k + N))
         _finish_low(r, k, lines)
     return lines
 
@@ -162,22 +180,24 @@ def _limbwise(r, expr):
 
 
 def _cswap(r, s1, s2):
+    """Swap slots s1 and s2 where the mask v is -1."""
     lines = []
     for i in range(N):
         x, y = "st[%d]" % (S[s1] * N + i), "st[%d]" % (S[s2] * N + i)
-        lines += ["x = %s" % x, "y = %s" % y, "w = m & (x ^ y)",
-                  "%s = x ^ w" % x, "%s = y ^ w" % y]
+        lines += ["x = %s" % x, "w = (%s ^ x) & v" % y, "%s = x ^ w" % x,
+                  "%s = %s ^ w" % (y, y)]
     return lines
 
 
 def _ladder(r):
     body = []
     if r.viper:
-        body += ["base = int(st)", "prog = ptr8(_STEP)"]
+        body += ["base = int(st)", "prog = ptr16(_STEP)"]
     else:
-        body += ["prog = _STEP"]
+        body += ["prog = _STEP16"]
+    # Step s handles bit 254 - s; sw[(254 - s) >> 3] depends on s only (public).
     body += ["s = first", "while s < end:",
-             "    m = 0 - sw[s]"]
+             "    v = 0 - ((sw[(254 - s) >> 3] >> ((254 - s) & 7)) & 1)"]
     body += ["    " + line for line in _cswap(r, "x2", "x3") + _cswap(r, "z2", "z3")]
     body += ["    i = 0", "    while i < %d:" % (4 * len(STEP)),
              "        kind = prog[i]",
@@ -206,26 +226,35 @@ def _ladder(r):
 def render(viper):
     r = Render(viper)
     if viper:
-        sig = "v: int, pa: ptr32, st: ptr32, sw: ptr8, first: int, end: int"
+        sig = "v: int, x: int, st: ptr32, sw: ptr8, first: int, end: int"
     else:
-        sig = "v, pa, st, sw, first, end"
-    prog = bytes(b for kind, o, a, b_ in STEP for b in (kind, S[o], S[a], S[b_]))
+        sig = "v, x, st, sw, first, end"
+    # (operation, offsets of output and operands): the kernel's in bytes, as 16-bit
+    # little-endian words, the twin's in limbs.
+    unit = 4 * N if viper else N
+    words = [w for kind, o, a, b_ in STEP for w in (kind, unit * S[o], unit * S[a],
+                                                      unit * S[b_])]
+    prog = bytes(x for w in words for x in (w & 0xFF, w >> 8))
     out = [KERNEL_HEAD if viper else TWIN_HEAD, ""]
     out.append("SLOTS = %d  # field elements in the state: %s" % (len(SLOT_NAMES),
                                                               ", ".join(SLOT_NAMES)))
-    out.append("# The step's program: (operation, output, operand, operand) slots; "
+    out.append("# The step's program: (operation, output, operand, operand); "
                "operations:")
     out.append("# 0 product, 1 square, 2 sum, 3 difference + 4p, 4 operand * a24 + "
                "operand.")
-    out.append("_STEP = %r" % prog)
+    if viper:
+        out.append("_STEP = %r" % prog)
+    else:
+        out.append("_STEP16 = %r" % (tuple(words),))
     out.append("")
     out.append("")
     if viper:
         out.append("@micropython.viper")
     out.append("def ladder(%s):" % sig)
-    out.append('''    """Ladder steps first..end-1 on the state st (SLOTS elements of 20 limbs): each
-    swaps (x2, z2) with (x3, z3) when sw[step] is 1, then runs _STEP. v and pa are
-    scratch (pass 0 and st): viper keeps the first two locals in registers."""''')
+    out.append('''    """Ladder steps first..end-1 on the state st (SLOTS elements of 20 limbs): step s
+    swaps (x2, z2) with (x3, z3) when bit 254 - s of sw (32 bytes, little-endian:
+    k ^ (k >> 1) for the scalar k) is 1, then runs _STEP. v and x are scratch (pass
+    0, 0): viper keeps a function's first two locals in registers."""''')
     out += ["    " + line for line in _ladder(r)]
     return "\n".join(out) + "\n"
 

@@ -143,12 +143,9 @@ def _limb_ladder_steps(k, u, f):
     _put_limbs(st, 4, 1)    # z3
     # Step s (bit 254 - s) swaps when that bit differs from the one before (bit 255 is
     # 0): bits of k ^ (k >> 1); the kernel turns each into a mask, never a branch.
-    flips = k ^ (k >> 1)
-    sw = bytearray(255)
-    for s in range(255):
-        sw[s] = (flips >> (254 - s)) & 1
+    sw = (k ^ (k >> 1)).to_bytes(32, "little")
     for first in range(0, 255, LADDER_SLICE):
-        f.ladder(0, st, st, sw, first, min(first + LADDER_SLICE, 255))
+        f.ladder(0, 0, st, sw, first, min(first + LADDER_SLICE, 255))
         yield
     # The last swap (bit 0 set: the result is in (x3, z3)), by mask as in the kernel.
     m = -(k & 1)
