@@ -15,15 +15,18 @@
 # ephemeral (one per handshake). The inversion, whose run time depends on its input, only
 # ever sees a randomly blinded value.
 #
-# With viper (nts.platform.viper_enabled()), the ladder's field arithmetic is instead the
-# 32-bit-safe kernel of nts.crypto.x25519_viper (20 limbs of 13 bits, every intermediate
-# below 2^31, so a board computes exactly what the 64-bit port does), driven by the same
-# ladder code here; without viper, interpreting that limb code would be several times
-# slower than the mpz folds, which stay the plain path.
+# With viper (nts.platform.viper_enabled()), the ladder instead runs in the 32-bit-safe
+# kernel of nts.crypto.x25519_viper (20 limbs of 13 bits, every intermediate below 2^31,
+# so a board computes exactly what the 64-bit port does), one call per slice of steps;
+# without viper, interpreting that limb code would be several times slower than the mpz
+# folds, which stay the plain path. Shared secret with the kernel: ~9.3 M unix-port
+# instructions (~8.1 M of them the 255 steps, ~0.85 M the blinded inversion), ~0.10 s on
+# an STM32F405 estimate (11.0 ns per instruction, tools/benches/boardtime.py).
 #
 # Slices (nts.slices): the ladder yields every LADDER_SLICE steps, at fixed step numbers
 # (public). A fold step is ~0.13 M unix-port instructions, ~1.4 ms on an STM32F405
-# estimate (tools/benches/boardtime.py); the inversion and the output are one more slice.
+# estimate (tools/benches/boardtime.py), a kernel step ~32k, ~0.35 ms; the inversion and
+# the output are one more slice.
 from array import array
 
 from micropython import const
@@ -38,7 +41,7 @@ _MASK = (1 << 255) - 1
 _A24 = 121665  # (486662 - 2) / 4
 BASE_POINT = b"\x09" + bytes(31)
 _FOLD_STEPS = const(12)  # mpz fold ladder steps per slice: ~17 ms on the board estimate
-_KERNEL_STEPS = const(51)  # kernel ladder steps per slice: ~? ms on the board estimate
+_KERNEL_STEPS = const(51)  # kernel ladder steps per slice: ~18 ms on the board estimate
 _LIMBS = const(20)
 _LIMB_BITS = const(13)
 
