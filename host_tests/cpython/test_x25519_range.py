@@ -1,4 +1,4 @@
-"""The X25519 field kernel is 32-bit safe (issue 14): its plain twin
+"""The X25519 ladder kernel is 32-bit safe (issue 14): its plain twin
 (host_tests/portable/x25519_twin.py, generated with the viper kernel from one
 description by tools/gen_x25519_field.py) runs the whole ladder on checked integers
 that fail on any value outside [-2^31, 2^31) and on any limb stored negative, over RFC
@@ -52,47 +52,24 @@ class Words(list):
         list.__setitem__(self, i, Checked(v))
 
 
-class CheckedField:
-    """x25519_twin's operations on Words, every value checked."""
+class CheckedKernel:
+    """x25519_twin's ladder on Words, every value checked (the ladder's state is copied
+    into Words for each call and back after)."""
 
-    def __init__(self):
-        for name in ("fmul", "fsq", "fadd", "fsub", "fmul_small", "cswap"):
-            setattr(self, name, self._wrap(getattr(x25519_twin, name)))
+    SLOTS = x25519_twin.SLOTS
 
     @staticmethod
-    def _wrap(fn):
-        def run(*args):
-            args = [Words(Checked(v) for v in a) if not isinstance(a, int) else Checked(a)
-                    for a in args]
-            fn(*args)
-            return args
-        return run
+    def ladder(v, x, st, sw, first, end):
+        words = Words(Checked(w) for w in st)
+        x25519_twin.ladder(v, x, words, sw, first, end)
+        for i, w in enumerate(words):
+            st[i] = int(w)
 
 
 def _ladder_checked(k_bytes, u_bytes):
-    # The ladder of nts.crypto.x25519 with the twin's operations on checked words; the
-    # arrays the ladder owns are swapped for Words on every call (copied back after).
-    field = CheckedField()
-
-    class Back:
-        pass
-    ops = Back()
-
-    def adapt(name):
-        checked = getattr(field, name)
-
-        def op(*arrays):
-            out = checked(*arrays)
-            # Only the first argument is written (cswap: the first two; never aliased).
-            for j in range(2 if name == "cswap" else 1):
-                for i in range(len(arrays[j])):
-                    arrays[j][i] = int(out[j][i])
-        return op
-    for name in ("fmul", "fsq", "fadd", "fsub", "fmul_small", "cswap"):
-        setattr(ops, name, adapt(name))
     k = x25519._decode_scalar(k_bytes)
     u = int.from_bytes(u_bytes, "little") & x25519._MASK
-    x2, z2 = slices.run(x25519._limb_ladder_steps(k, u, ops))
+    x2, z2 = slices.run(x25519._limb_ladder_steps(k, u, CheckedKernel))
     r = x2 * x25519._invert(z2) % x25519._P
     return r.to_bytes(32, "little")
 
@@ -125,76 +102,64 @@ class Interval:
     __rmul__ = __mul__
 
     def __and__(self, mask):
-        # Only masks of low bits occur (0x1FFF, 0xFF); their operands are non-negative.
-        if self.lo < 0 or mask & (mask + 1):
+        # Only masks of low bits occur (0x1FFF, 0xFF, and the swap mask 0 here); their
+        # operands are non-negative.
+        if isinstance(mask, Interval):
+            if (mask.lo, mask.hi) != (0, 0):
+                raise ValueError("unexpected mask")
+            mask = 0
+        if self.lo < 0 or mask < 0 or mask & (mask + 1):
             raise ValueError("unexpected mask")
         return Interval(0 if self.hi > mask else self.lo, min(self.hi, mask))
 
     def __rshift__(self, n):
         return Interval(self.lo >> n, self.hi >> n)
 
+    def __xor__(self, o):
+        # Only the conditional swap uses xor, on non-negative limbs: x ^ 0 is x, and any
+        # other x ^ y is below the next power of two of both.
+        o = Interval.of(o)
+        if (o.lo, o.hi) == (0, 0):
+            return self
+        if (self.lo, self.hi) == (0, 0):
+            return o
+        if self.lo < 0 or o.lo < 0:
+            raise ValueError("unexpected xor")
+        return Interval(0, (1 << max(self.hi, o.hi).bit_length()) - 1)
+    __rxor__ = __xor__
+
 
 def _hull(a, b):
     return Interval(min(a.lo, b.lo), max(a.hi, b.hi))
 
 
-def _step_trace():
-    # The field operations of the first ladder step, as the ladder itself calls them:
-    # (name, argument ids or ints); arrays are named by their order of appearance.
-    calls = []
-
-    class Recorder:
-        def __getattr__(self, name):
-            fn = getattr(x25519_twin, name)
-
-            def rec(*args):
-                calls.append((name, [a if isinstance(a, int) else id(a) for a in args]))
-                return fn(*args)
-            return rec
-    steps = x25519._limb_ladder_steps(x25519._decode_scalar(bytes(32)), 9, Recorder())
-    next(steps)     # the first slice: LADDER_SLICE steps
-    per_step = len(calls) // (255 % x25519.LADDER_SLICE or x25519.LADDER_SLICE)
-    return calls[:per_step]
-
-
 def _normalized():
-    # Limb bounds of a normalized element (x25519_viper's header), and of _to_limbs(u).
+    # Limb bounds of a normalized element (x25519_viper's header), and of _put_limbs(u).
     return [Interval(0, 8191)] * 2 + [Interval(0, 8193)] + [Interval(0, 8191)] * 16 \
         + [Interval(0, 255)]
 
 
 def test_interval_bounds_hold_for_every_input():
-    # Every array starts as any normalized element; one ladder step on intervals must
-    # keep every intermediate a word and leave every array normalized again, so by
-    # induction no input and no step count (the 1,000-iteration chain included) leaves
-    # the bounds.
-    trace = _step_trace()
-    assert len(trace) == 20 and trace[0][0] == "cswap"
-    arrays = {}
-    four_p = [Interval(v, v) for v in x25519._FOUR_P]
+    # Every slot starts as any normalized element, and x2/x3 (z2/z3) as the hull of both
+    # (what the swap may put there: the swap itself runs with mask 0 on the hulls); one
+    # ladder step of the twin on intervals must keep every intermediate a word and leave
+    # every slot normalized again, so by induction no input and no step count (the
+    # 1,000-iteration chain included) leaves the bounds. The step runs every operation
+    # of the kernel, each on normalized operands.
+    slots = x25519_twin.SLOTS
+    st = []
+    for _ in range(slots):
+        st += _normalized()
     for _ in range(3):
-        for name, args in trace:
-            vals = []
-            for a in args:
-                if isinstance(a, int) and name in ("fmul_small", "cswap") and a is args[-1]:
-                    vals.append(a)
-                else:
-                    vals.append(arrays.setdefault(a, _normalized()))
-            if name == "cswap":
-                a, b = vals[0], vals[1]
-                both = [_hull(a[i], b[i]) for i in range(20)]
-                a[:] = both
-                b[:] = list(both)
-                continue
-            if name == "fsub":
-                vals[3] = four_p
-            out = list(vals[0])
-            vals[0] = out
-            getattr(x25519_twin, name)(*vals)
-            arrays[args[0]] = out
-        for arr in arrays.values():
-            for i, (got, bound) in enumerate(zip(arr, _normalized())):
-                assert bound.lo <= got.lo and got.hi <= bound.hi, (i, got.lo, got.hi)
+        x25519_twin.ladder(0, 0, st, bytes(32), 0, 1)
+        for slot in range(slots):
+            for i, bound in enumerate(_normalized()):
+                got = st[slot * 20 + i]
+                assert bound.lo <= got.lo and got.hi <= bound.hi, (slot, i, got.lo, got.hi)
+        for a, b in ((1, 3), (2, 4)):
+            for i in range(20):
+                both = _hull(st[a * 20 + i], st[b * 20 + i])
+                st[a * 20 + i] = st[b * 20 + i] = both
 
 
 _P = x25519._P
@@ -240,26 +205,40 @@ def test_checked_ladder_edge_and_random_inputs():
         assert got == want, i
 
 
-def test_checked_field_operations_on_extreme_limbs():
+def _step_reference(x1, x2, z2, x3, z3, swap):
+    # One ladder step of RFC 7748 5 on integers mod p.
+    if swap:
+        x2, x3, z2, z3 = x3, x2, z3, z2
+    a, b = x2 + z2, x2 - z2
+    aa, bb = a * a, b * b
+    e = aa - bb
+    c, d = x3 + z3, x3 - z3
+    da, cb = d * a, c * b
+    return [v % _P for v in (x1, aa * bb, e * (aa + 121665 * e), (da + cb) ** 2,
+                             x1 * (da - cb) ** 2)]
+
+
+def test_checked_step_on_extreme_limbs():
     # Largest normalized limbs (the bounds of the interval test), all-ones 13-bit limbs
-    # and zero, through every operation with checked words; results agree with ints.
+    # and zero in every slot, one step with and without the swap on checked words; the
+    # results agree with the step on integers.
     big = [8191, 8191, 8193] + [8191] * 16 + [255]
     ones = [8191] * 19 + [255]
     zero = [0] * 20
-    f = CheckedField()
 
-    def val(a):
-        return sum(int(v) << (13 * i) for i, v in enumerate(a)) % _P
-    four_p = list(x25519._FOUR_P)
-    for a in (big, ones, zero):
-        for b in (big, ones, zero):
-            assert val(f.fmul([0] * 20, a, b)[0]) == val(a) * val(b) % _P
-            assert val(f.fsq([0] * 20, a)[0]) == val(a) ** 2 % _P
-            assert val(f.fadd([0] * 20, a, b)[0]) == (val(a) + val(b)) % _P
-            assert val(f.fsub([0] * 20, a, b, four_p)[0]) == (val(a) - val(b)) % _P
-            assert val(f.fmul_small([0] * 20, a, 121665)[0]) == val(a) * 121665 % _P
-            s = f.cswap(list(a), list(b), -1)
-            assert (list(s[0]), list(s[1])) == (list(b), list(a))
+    def val(limbs):
+        return sum(int(v) << (13 * i) for i, v in enumerate(limbs)) % _P
+    cases = [(big, big, big, big, big), (ones, big, ones, big, ones),
+             (big, zero, big, ones, zero), (ones, ones, zero, zero, big)]
+    for case in cases:
+        for swap in (0, 1):
+            st = []
+            for slot in range(x25519_twin.SLOTS):
+                st += case[slot] if slot < 5 else big
+            sw = (swap << 254).to_bytes(32, "little")    # bit 254: step 0
+            CheckedKernel.ladder(0, 0, st, sw, 0, 1)
+            got = [val(st[20 * s:20 * s + 20]) for s in range(5)]
+            assert got == _step_reference(*[val(limbs) for limbs in case], swap)
 
 
 def test_generated_kernel_and_twin_are_current():

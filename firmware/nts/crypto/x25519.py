@@ -15,15 +15,18 @@
 # ephemeral (one per handshake). The inversion, whose run time depends on its input, only
 # ever sees a randomly blinded value.
 #
-# With viper (nts.platform.viper_enabled()), the ladder's field arithmetic is instead the
-# 32-bit-safe kernel of nts.crypto.x25519_viper (20 limbs of 13 bits, every intermediate
-# below 2^31, so a board computes exactly what the 64-bit port does), driven by the same
-# ladder code here; without viper, interpreting that limb code would be several times
-# slower than the mpz folds, which stay the plain path.
+# With viper (nts.platform.viper_enabled()), the ladder instead runs in the 32-bit-safe
+# kernel of nts.crypto.x25519_viper (20 limbs of 13 bits, every intermediate below 2^31,
+# so a board computes exactly what the 64-bit port does), one call per slice of steps;
+# without viper, interpreting that limb code would be several times slower than the mpz
+# folds, which stay the plain path. Shared secret with the kernel: ~9.3 M unix-port
+# instructions (~8.1 M of them the 255 steps, ~0.85 M the blinded inversion), ~0.10 s on
+# an STM32F405 estimate (11.0 ns per instruction, tools/benches/boardtime.py).
 #
 # Slices (nts.slices): the ladder yields every LADDER_SLICE steps, at fixed step numbers
 # (public). A fold step is ~0.13 M unix-port instructions, ~1.4 ms on an STM32F405
-# estimate (tools/benches/boardtime.py); the inversion and the output are one more slice.
+# estimate (tools/benches/boardtime.py), a kernel step ~32k, ~0.35 ms; the inversion and
+# the output are one more slice.
 from array import array
 
 from micropython import const
@@ -37,16 +40,17 @@ _P = (1 << 255) - 19
 _MASK = (1 << 255) - 1
 _A24 = 121665  # (486662 - 2) / 4
 BASE_POINT = b"\x09" + bytes(31)
-LADDER_SLICE = const(12)  # ladder steps per slice: ~17 ms on the board estimate
+_FOLD_STEPS = const(12)  # mpz fold ladder steps per slice: ~17 ms on the board estimate
+_KERNEL_STEPS = const(51)  # kernel ladder steps per slice: ~18 ms on the board estimate
 _LIMBS = const(20)
 _LIMB_BITS = const(13)
-# 4p in 13-bit limbs, each above any normalized limb (x25519_viper.fsub adds it).
-_FOUR_P = (32692,) + (32764,) * 18 + (1020,)
 
 if platform.viper_enabled():
     from nts.crypto import x25519_viper as _field
 else:
     _field = None
+# Ladder steps per slice on this interpreter's path.
+LADDER_SLICE = _FOLD_STEPS if _field is None else _KERNEL_STEPS
 
 
 def _decode_scalar(k):
@@ -118,65 +122,48 @@ def _ladder_steps(k, u):
     return x2, z2
 
 
-def _to_limbs(n):
-    a = array("i", bytes(4 * _LIMBS))
-    for i in range(_LIMBS):
-        a[i] = n & 0x1FFF
+def _put_limbs(st, slot, n):
+    for i in range(slot * _LIMBS, (slot + 1) * _LIMBS):
+        st[i] = n & 0x1FFF
         n >>= _LIMB_BITS
-    return a
 
 
-def _from_limbs(a):
-    n = 0
-    for i in range(_LIMBS - 1, -1, -1):
-        n = (n << _LIMB_BITS) | a[i]
-    return n
+def _get_limbs(st, slot):
+    # Through bytes with small ints: shifting a growing 260-bit int 20 times costs ~10x.
+    out = bytearray(33)
+    acc = 0
+    bits = 0
+    j = 0
+    for i in range(slot * _LIMBS, (slot + 1) * _LIMBS):
+        acc |= st[i] << bits
+        bits += _LIMB_BITS
+        while bits >= 8:
+            out[j] = acc & 0xFF
+            acc >>= 8
+            bits -= 8
+            j += 1
+    out[j] = acc
+    return int.from_bytes(out, "little")
 
 
 def _limb_ladder_steps(k, u, f):
-    """The Montgomery ladder of _ladder_steps on 13-bit limbs with the field operations
-    of module f (x25519_viper, or its plain twin in the tests): projective (x2, z2)."""
-    x1 = _to_limbs(u)
-    x2 = _to_limbs(1)
-    z2 = _to_limbs(0)
-    x3 = _to_limbs(u)
-    z3 = _to_limbs(1)
-    a, aa, b, bb, c, d, e, da, cb = (_to_limbs(0) for _ in range(9))
-    four_p = array("i", _FOUR_P)
-    mul = f.fmul
-    sq = f.fsq
-    add = f.fadd
-    sub = f.fsub
-    swap = 0
-    for step in range(254, -1, -1):
-        bit = (k >> step) & 1
-        swap ^= bit
-        f.cswap(x2, x3, -swap)
-        f.cswap(z2, z3, -swap)
-        swap = bit
-        add(a, x2, z2)
-        sq(aa, a)
-        sub(b, x2, z2, four_p)
-        sq(bb, b)
-        sub(e, aa, bb, four_p)
-        add(c, x3, z3)
-        sub(d, x3, z3, four_p)
-        mul(da, d, a)
-        mul(cb, c, b)
-        add(x3, da, cb)
-        sq(x3, x3)
-        sub(z3, da, cb, four_p)
-        sq(z3, z3)
-        mul(z3, z3, x1)
-        mul(x2, aa, bb)
-        f.fmul_small(z2, e, _A24)
-        add(z2, z2, aa)
-        mul(z2, z2, e)
-        if step % LADDER_SLICE == 0:
-            yield
-    f.cswap(x2, x3, -swap)
-    f.cswap(z2, z3, -swap)
-    return _from_limbs(x2), _from_limbs(z2)
+    """The Montgomery ladder of _ladder_steps on 13-bit limbs, run by module f's ladder
+    (x25519_viper, or its plain twin in the tests) a slice at a time: projective
+    (x2, z2)."""
+    st = array("i", bytes(4 * _LIMBS * f.SLOTS))
+    _put_limbs(st, 0, u)    # x1
+    _put_limbs(st, 1, 1)    # x2 (z2 = 0)
+    _put_limbs(st, 3, u)    # x3
+    _put_limbs(st, 4, 1)    # z3
+    # Step s (bit 254 - s) swaps when that bit differs from the one before (bit 255 is
+    # 0): bits of k ^ (k >> 1); the kernel turns each into a mask, never a branch.
+    sw = (k ^ (k >> 1)).to_bytes(32, "little")
+    for first in range(0, 255, LADDER_SLICE):
+        f.ladder(0, 0, st, sw, first, min(first + LADDER_SLICE, 255))
+        yield
+    # No swap after the last step: it would swap when bit 0 is set, and a decoded
+    # scalar's bit 0 is 0 (RFC 7748 5).
+    return _get_limbs(st, 1), _get_limbs(st, 2)
 
 
 def _invert(z):
