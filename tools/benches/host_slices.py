@@ -66,7 +66,11 @@ OPS = (
     ("x25519_shared", "x25519.shared_steps(K, U)"),
     ("x25519_shared_viper", "x25519.shared_steps(K, U)"),
     ("p256_verify", "ec.ecdsa_verify_steps(*P256)"),
+    ("p256_verify_viper", "ec.ecdsa_verify_steps(*P256)"),
     ("p384_verify", "ec.ecdsa_verify_steps(*P384)"),
+    ("p384_verify_viper", "ec.ecdsa_verify_steps(*P384)"),
+    ("p256_keypair", "ec.p256_keypair_steps()"),
+    ("p256_keypair_viper", "ec.p256_keypair_steps()"),
     ("rsa2048_verify", "rsa.verify_pkcs1v15_steps(*R2048)"),
     ("rsa4096_verify", "rsa.verify_pkcs1v15_steps(*R4096)"),
 )
