@@ -110,7 +110,7 @@ def test_kill_during_writes(tmp_path):
 def test_corrupted_files_fall_back_cleanly(tmp_path):
     rng = random.Random(5905)
     path = str(tmp_path / "state.bin")
-    data = st.encode(make_state(5))
+    data = b"".join(st.encode(make_state(5)))
     for trial in range(300):
         bad = bytearray(data)
         how = trial % 3
@@ -148,4 +148,4 @@ def test_decode_arbitrary_bytes_only_state_error(data):
 @given(hs.integers(0, 10 ** 6))
 def test_encode_decode_round_trip(i):
     s = make_state(i)
-    _check_is(st.decode(st.encode(s), DIGEST), i)
+    _check_is(st.decode(b"".join(st.encode(s)), DIGEST), i)

@@ -54,9 +54,9 @@ def main():
     except OSError:
         pass
     state = _state()
-    data = st.encode(state)
+    data = b"".join(st.encode(state))
     emit("engine", "state_file_4x8_cookies", len(data), "B")
-    emit("engine", "state_file_empty", len(st.encode(st.State(bytes(16)))), "B")
+    emit("engine", "state_file_empty", len(b"".join(st.encode(st.State(bytes(16))))), "B")
     store = st.Store(PATH)
     emit("engine", "state_save_4x8", us_per_op(lambda: store.save(state)), "us")
     emit("engine", "state_decode_4x8", us_per_op(lambda: st.decode(data, bytes(16))), "us")
