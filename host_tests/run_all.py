@@ -77,6 +77,21 @@ def small_heap_rows(cwd, where):
     return runs, lines
 
 
+# Retained heap may differ by a few allocation blocks between two runs of the same
+# module (timing: a socket's or the loop's buffers), wherever the checkout lives.
+HEAP_NOISE = 256
+
+
+def _same_result(a, b):
+    """Two per-module lines: the same counts and the retained heap within HEAP_NOISE."""
+    heap = re.compile(r"retained heap +(\d+) B")
+    ha, hb = heap.search(a), heap.search(b)
+    if not (ha and hb):
+        return a == b
+    return (heap.sub("", a).split() == heap.sub("", b).split()
+            and abs(int(ha.group(1)) - int(hb.group(1))) <= HEAP_NOISE)
+
+
 def same_elsewhere(lines):
     """Row 5: rows 3 and 4 from a copy at another path; a summary row, failed if any
     module's line differs."""
@@ -85,7 +100,7 @@ def same_elsewhere(lines):
         runs, there = small_heap_rows(dst, " at %s" % dst)
     finally:
         shutil.rmtree(dst, ignore_errors=True)
-    diff = [(a, b) for a, b in zip(lines, there) if a != b]
+    diff = [(a, b) for a, b in zip(lines, there) if not _same_result(a, b)]
     if len(lines) != len(there):
         diff.append(("%d modules" % len(lines), "%d modules" % len(there)))
     for a, b in diff:
