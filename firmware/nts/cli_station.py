@@ -45,9 +45,10 @@ def main(argv):
             offset = float(opts.get("--clock-offset", "0"))
         except ValueError:
             raise ConfigError("--clock-offset", "not a number")
+        from nts.timescale import NS_PER_S
         from rtc.unix import UnixClock
         # An offset means "this RTC lost its time": untrusted until NTS says otherwise.
-        clock = UnixClock(int(offset * 1000000000), trusted="--clock-offset" not in opts)
+        clock = UnixClock(int(offset * NS_PER_S), trusted="--clock-offset" not in opts)
         emit = _printer(as_json, clock)
         auth = (ident, opts["--password"]) if "--password" in opts else None
         from nts.ocpp.chargepoint import ChargePoint

@@ -140,7 +140,6 @@ class Engine:
         self.last_good_ns = 0
         self.rounds = 0
         self.store_error = ""
-        self.round_error = ""       # what made the last failed round fail (run())
         self._digest = config.digest()
         self._flash = {}            # name -> ServerSession: what the state file holds
         self._saved_good_ns = 0
@@ -481,9 +480,8 @@ class Engine:
                 try:
                     await self.sync_once()
                 except Exception as e:  # a board's clock keeper must outlive one bad round
-                    self.round_error = "%s: %s" % (type(e).__name__, e)
                     self._emit([{"event": "EngineError", "time_ns": self.clock.now_ns(),
-                                 "reason": self.round_error}])
+                                 "reason": "%s: %s" % (type(e).__name__, e)}])
                 n += 1
                 if rounds is not None and n >= rounds:
                     return

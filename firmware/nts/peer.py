@@ -73,7 +73,6 @@ class Peer:
         self.hold_until = 0.0       # monotonic s: no queries before (KoD)
         self.rate_factor = 1
         self.last_tx = None         # monotonic s of the last packet sent
-        self.synced = False         # gave a good sample since boot
         self.ntp_addr = None        # resolved NTP socket address last queried (nts.sources)
         self.cert = None            # state.CertRecord of the session's chain (nts.engine)
         self.nak_rekeys = 0         # re-keys after NAKs since the last good reply
@@ -176,7 +175,6 @@ class Peer:
     def add_sample(self, s, now):
         """Record a reply.Sample taken at monotonic `now`."""
         self.last = s
-        self.synced = True
         self.state = "ok"
         self.last_error = ""
         self.rate_factor = 1

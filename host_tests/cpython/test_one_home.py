@@ -45,3 +45,18 @@ def test_each_constant_has_one_home():
         rx = re.compile(r"^\s*" + pattern, re.M)
         where = sorted(p for p, text in sources if rx.search(text))
         assert where == [home], "%s defined in %s, expected only %s" % (what, where, home)
+
+
+def test_no_inline_nanoseconds_per_second():
+    # A literal in an expression escapes the definition scan above (cli_station once
+    # scaled its clock offset by its own 1000000000): only nts.timescale spells it.
+    rx = re.compile(r"(?<![0-9A-Fa-fx_])(1000000000|1_000_000_000|10\s*\*\*\s*9|1e9)(?![0-9_])")
+    found = []
+    for path, text in _sources():
+        if path == "nts/timescale.py":
+            continue
+        for n, line in enumerate(text.splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if rx.search(code):
+                found.append("%s:%d" % (path, n))
+    assert found == [], found
