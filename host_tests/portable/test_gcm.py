@@ -129,3 +129,26 @@ def test_cryptography_cases_tables_path():
             c = AESGCM(h(v["key"]), None, "tables")
             assert c.encrypt(h(v["nonce"]), h(v["pt"]), h(v["ad"])) == h(v["ct"]), n
         n += 1
+
+
+def test_deferred_tags_are_checked_in_slices():
+    # Issue 8 item 2: the record tags TLS defers until the chain is verified are checked
+    # in slices of gcm.DEFERRED_SLICE bytes (nts.slices), a forged one still fails.
+    from nts.crypto import gcm
+    c = AESGCM(K3)
+    ad = b"\x17\x03\x03\x08\x10"
+    sealed = c.encrypt(IV3, bytes(2048), ad)
+    pending = []
+    assert c.decrypt(IV3, sealed, ad, defer=pending) == bytes(2048)
+    steps = c.check_deferred_steps(pending)
+    n = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration:
+            break
+        n += 1
+    assert n >= 2048 // gcm.DEFERRED_SLICE, n
+    pending = []
+    c.decrypt(IV3, sealed[:-1] + bytes([sealed[-1] ^ 1]), ad, defer=pending)
+    raises(AuthError, lambda: [None for _ in c.check_deferred_steps(pending)])

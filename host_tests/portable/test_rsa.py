@@ -61,3 +61,36 @@ def test_mgf1_rfc8017_shape():
     assert len(out) == 70
     assert out[:32] == hashes.digest("sha256", seed + b"\x00\x00\x00\x00")
     assert out[64:] == hashes.digest("sha256", seed + b"\x00\x00\x00\x02")[:6]
+
+
+def _slices(steps):
+    n = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration:
+            return n
+        n += 1
+
+
+def test_verification_runs_in_slices():
+    # Issue 8 item 2: s^e mod n is square-and-multiply over chunks of e with a yield
+    # after each (nts.slices), so the loop is never held for a whole verification: at
+    # most SLICE_WORK / (2 bits^2) squarings per slice, and from 3072 bits a squaring's
+    # product and its reduction in separate slices.
+    seen = {}
+    for case in vectors("rsa_sig"):
+        n, e = int(case["n"], 16), case["e"]
+        if not case["valid"] or case["padding"] != "pkcs1" or (rsa._bits(n), e) in seen:
+            continue
+        bits = rsa._bits(n)
+        digest = hashes.digest(case["hash"], h(case["msg"]))
+        got = _slices(rsa.verify_pkcs1v15_steps(n, e, case["hash"], digest, h(case["sig"])))
+        per_slice = max(1, rsa.SLICE_WORK // (2 * bits * bits))
+        least = (rsa._bits(e) + per_slice - 1) // per_slice
+        if 2 * bits * bits > rsa.SLICE_WORK:
+            least = 2 * rsa._bits(e)
+        assert got >= least, (bits, e, got, least)
+        seen[(bits, e)] = got
+    assert (2048, 65537) in seen and (4096, 65537) in seen, sorted(seen)
+    assert seen[(4096, 65537)] >= 34

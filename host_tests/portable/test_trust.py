@@ -43,3 +43,22 @@ def test_le_shape_chain():
     assert key[0] == "rsa" and key[1] >> 3071 == 1  # 3072-bit modulus
     anchor = st.anchors("g")[0]
     assert anchor.common_name() == "ISRG Root X1" and anchor.der is None
+
+
+def test_chain_verification_runs_in_slices():
+    # Issue 8 item 2: chain validation yields between (and inside) its signature checks
+    # (nts.slices): the PTB shape's two RSA verifications, by its RSA-2048 intermediate
+    # (at least 9 slices for e = 65537) and by its RSA-4096 root (at least 34).
+    le = case("le_shape")
+    chain, st = load(le)
+    steps = trust.verify_chain_steps(chain, "ptbtime1.ptb.de", st, "g",
+                                     trust.CertTimePolicy(le["now"]))
+    n = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as e:
+            key = e.value
+            break
+        n += 1
+    assert key[0] == "rsa" and n >= 9 + 34, n
