@@ -52,7 +52,7 @@ KISS_NTS_NAK = b"NTSN"
 # the AEAD's nonce and tag. Our cookie fields stay within MAX_COOKIE_BYTES (a cookie has
 # at most 256 bytes, ke.MAX_COOKIE, so even one field fits), so: header 48
 # + UID field 36 + cookie fields 864 + authenticator field 4 + 4 + 16 (nonce) + 16 (tag)
-# = 988 bytes. A bigger datagram is truncated to this and then fails authentication.
+# = 988 bytes (a signed server adds nts.signed.MAX_EXTRA to that: nts.aio receives both).
 MAX_REPLY = HEADER_LENGTH + 4 + UID_LENGTH + MAX_COOKIE_BYTES + 4 + 4 + 16 + _TAG
 
 

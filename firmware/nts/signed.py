@@ -34,6 +34,11 @@ EF_SIGNED_REQUEST = const(0xFF00)
 EF_SIGNED_ANNOUNCE = const(0xFF01)
 EF_SIGNED_RESPONSE = const(0xFF02)
 _FOLLOWS = const(0x80)
+# What a signed exchange adds to the largest reply our request can provoke
+# (nts.ntp.MAX_REPLY), for the receive buffer (nts.aio.MAX_DATAGRAM): reply 1's 0xFF01
+# (a field of the 16-byte minimum, RFC 7822 7.5) and reply 2's 0xFF02 (type, length,
+# KeyId, SigLen and a DER ECDSA-P256 signature of at most 72 bytes: 80) = 96 bytes.
+MAX_EXTRA = const(16 + 80)
 
 VERIFIED = "verified"
 UNSIGNED = "unsigned"

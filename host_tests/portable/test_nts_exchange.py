@@ -116,7 +116,8 @@ def test_largest_reply_fits_the_receive_buffer():
     for size in range(1, 257):          # every cookie size ke accepts (ke.MAX_COOKIE)
         fields = ntp.placeholders_for(0, size) + 1
         assert fields * max(16, (4 + size + 3) & ~3) <= ntp.MAX_COOKIE_BYTES
-    # (nts.aio.MAX_DATAGRAM == ntp.MAX_REPLY: test_plainntp, which loads the sockets)
+    # (nts.aio.MAX_DATAGRAM == ntp.MAX_REPLY + signed.MAX_EXTRA: test_plainntp, which
+    # loads the sockets)
 
 
 def test_kiss_codes_and_unsynchronized_server():

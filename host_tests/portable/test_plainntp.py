@@ -76,10 +76,11 @@ def test_query_wait_over_a_real_socket():
     except ImportError:
         from support import SkipTest
         raise SkipTest("no sockets on this port")
-    from nts import ntp
+    from nts import ntp, signed
     from nts.aio import MAX_DATAGRAM, errno_text
     from portability import run_loop
-    assert MAX_DATAGRAM == ntp.MAX_REPLY    # the receive buffer takes the largest reply
+    # The receive buffer takes the largest reply, a signed server's reply 2 included.
+    assert MAX_DATAGRAM == ntp.MAX_REPLY + signed.MAX_EXTRA
     for code in (11, 110):                  # EAGAIN, ETIMEDOUT: a timeout, not an errno
         assert errno_text(OSError(code), 2.0) == "no answer within 2.0 s"
     import os
@@ -109,6 +110,9 @@ def test_query_wait_over_a_real_socket():
         srv.sendto(answer(data, T1 + SEC, T1 + SEC), peer)
         o = run_loop(query.wait_reply(ep, receive, 2.0, lambda: T1 + SEC))
         assert o.kind == reply.SAMPLE and o.sample.offset == SEC // 2, o
+        big = bytes(range(256)) * 4 + bytes(MAX_DATAGRAM - 1024)
+        srv.sendto(big, peer)                   # the largest reply arrives whole
+        assert run_loop(ep.recv(2.0)) == big
     finally:
         ep.close()
         srv.close()
