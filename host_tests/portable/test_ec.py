@@ -114,26 +114,3 @@ def test_ecdh_keypair_roundtrip():
     raises(ParseError, _p256_shared, bytes(32), b_pub)          # scalar 0
     raises(ParseError, _p256_shared, b"\xff" * 32, b_pub)       # scalar >= n
     raises(ParseError, _p256_shared, a_priv[:31], b_pub)
-
-
-def _slices(steps):
-    n = 0
-    while True:
-        try:
-            next(steps)
-        except StopIteration:
-            return n
-        n += 1
-
-
-def test_verification_runs_in_slices():
-    # Issue 8 item 2: ECDSA verification yields to the loop (nts.slices) between slices
-    # of its double-scalar multiplication, on both curves and both paths (the limb
-    # kernels when viper is on, the big-integer twin otherwise).
-    counts = {}
-    for case in vectors("ecdsa"):
-        if case["valid"] and case["curve"] not in counts:
-            counts[case["curve"]] = _slices(ec.ecdsa_verify_steps(
-                case["curve"], h(case["pub"]), hashes.digest(case["hash"], h(case["msg"])),
-                h(case["sig"])))
-    assert counts["p256"] >= 10 and counts["p384"] > counts["p256"], counts

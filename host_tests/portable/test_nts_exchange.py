@@ -120,6 +120,19 @@ def test_largest_reply_fits_the_receive_buffer():
     # loads the sockets)
 
 
+def test_largest_signed_reply_fits_the_receive_buffer():
+    # Signed responses (issue 12): reply 1 of the largest reply with its 0xFF01, then
+    # reply 2 with the longest DER P-256 signature (72 bytes): signed.MAX_EXTRA more.
+    from nts import signed
+    announce = ntp.encode_extension_field(signed.EF_SIGNED_ANNOUNCE, b"\x80").getvalue()
+    reply1 = bytes(ntp.MAX_REPLY) + announce
+    sig = b"\x30\x46\x02\x21" + bytes(33) + b"\x02\x21" + bytes(33)
+    field = ntp.encode_extension_field(signed.EF_SIGNED_RESPONSE, b"\x00\x07\x00\x48" + sig)
+    reply2 = reply1 + field.getvalue()     # key id 7, 72 bytes of signature
+    assert len(sig) == 72 and len(reply2) == ntp.MAX_REPLY + signed.MAX_EXTRA
+    assert signed.parse_signature(reply1, reply2) == (7, sig)
+
+
 def test_kiss_codes_and_unsynchronized_server():
     # What an authenticated reply means (nts.reply.judge, which the associations apply).
     # RFC 5905 7.4 / RFC 8633: RATE backs off, DENY and RSTR end the association, any

@@ -97,17 +97,6 @@ def test_reply_2_must_be_reply_1_plus_one_signature_field():
         raises(SignatureError, signed.parse_signature, REPLY1, data)
 
 
-def test_largest_signed_reply_is_what_max_extra_allows():
-    # Reply 1 of the largest reply (nts.ntp.MAX_REPLY) with its 0xFF01, then reply 2 with
-    # the longest DER P-256 signature (72 bytes): MAX_EXTRA more, what nts.aio receives.
-    announce = ntp.encode_extension_field(signed.EF_SIGNED_ANNOUNCE, b"\x80").getvalue()
-    reply1 = bytes(ntp.MAX_REPLY) + announce
-    sig = b"\x30\x46\x02\x21" + bytes(33) + b"\x02\x21" + bytes(33)
-    reply2 = reply1 + _field(7, sig)
-    assert len(sig) == 72 and len(reply2) == ntp.MAX_REPLY + signed.MAX_EXTRA
-    assert signed.parse_signature(reply1, reply2) == (7, sig)
-
-
 def test_signature_verifies_over_all_of_reply_1():
     _verify(REPLY1, 7, SIG, KEY)
     e = raises(SignatureError, _verify, REPLY1[:-1] + b"\x03", 7, SIG, KEY)
