@@ -50,8 +50,7 @@ each server's offset, delay and verdict and the agreed offset. Never sets the ho
 # Peer states (nts.peer) -> the error type a script sees.
 _STATE_TYPES = {"no-reply": "Timeout", "nak": "NTSNak", "rate": "KissOfDeath",
                 "denied": "KissOfDeath", "unreachable": "NetError", "held": "KissOfDeath",
-                "cert-rejected": "CertError", "unsupported": "ConfigError",
-                "unsynchronized": "Unsynchronized"}
+                "cert-rejected": "CertError", "unsynchronized": "Unsynchronized"}
 
 
 def _split_servers(argv):

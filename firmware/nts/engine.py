@@ -199,7 +199,7 @@ class Engine:
         for name in st.sessions:
             p = self._by_name.get(name)
             s = st.sessions[name]
-            if p is not None and p.usable and s.cookies:
+            if p is not None and s.cookies:
                 p.restore(s, now)
                 n += 1
         return n
@@ -409,7 +409,7 @@ class Engine:
     async def _query(self, p):
         now = self.mono()
         if p.next_action(now)[0] != DO_QUERY:
-            return      # held, no session, unsupported: the peer's state says why
+            return      # held or no session: the peer's state says why
         ep = None
         try:
             host, port = p.ntp_address()

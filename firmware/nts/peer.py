@@ -8,7 +8,6 @@
 #                               outcome = await nts.query.wait_reply(ep, peer.receive, ...)
 #                               events = peer.on_outcome(outcome, now, now_ns, poll_s)
 #     DO_WAIT, until            nothing before `until` (monotonic s)
-#     DO_REPORT, reason         this server cannot be used (state/last_error say why)
 #
 # When a key exchange is due (RFC 8915 5.7 / 6):
 #   - no association yet, or it ran out of cookies, or it got an NTS NAK and no
@@ -31,7 +30,7 @@ from micropython import const
 
 from nts import reply, selection, timescale
 from nts.association import ACTION_QUERY, NTSAssociation
-from nts.config import MODE_NTP, MODE_NTP_TLS, MODE_NTS
+from nts.config import MODE_NTP, MODE_NTP_TLS
 from nts.platform import random_bytes
 from nts.policy import server_counter
 
@@ -45,7 +44,6 @@ NAK_REKEY_MIN = 16          # s: the second NAK-triggered re-key in a row waits 
 DO_KEY_EXCHANGE = const(1)
 DO_QUERY = const(2)
 DO_WAIT = const(3)
-DO_REPORT = const(4)
 
 
 def uniform(lo, hi):
@@ -81,7 +79,6 @@ class Peer:
         self.tls = cfg.Mode == MODE_NTP_TLS     # NTPv4 inside TLS to an SMGW (nts.smgw)
         # plain: no NTS key exchange (unauthenticated NTPv4, or NTPv4 over TLS)
         self.plain = self.tls or cfg.Mode == MODE_NTP
-        self.usable = self.plain or cfg.Mode == MODE_NTS    # else not implemented here
         if cfg.Mode == MODE_NTP:
             from nts.plainntp import PlainAssociation
             self.assoc = PlainAssociation(cfg.ServerURL, cfg.ServerPort,
@@ -93,9 +90,6 @@ class Peer:
 
     def next_action(self, now):
         """(kind, arg): what the engine should do for this server now (see above)."""
-        if not self.usable:
-            self.failed("mode %s is not implemented" % self.cfg.Mode, "unsupported")
-            return DO_REPORT, self.last_error
         a = self.assoc
         if a is None or a.action() != ACTION_QUERY:
             if now >= self.ke_due:
