@@ -27,6 +27,7 @@ VERDICTS = {
     "non_prefix": "invalid: second reply is not the first plus a signature",
     "bad_signature": "invalid: p256: ECDSA signature mismatch",
     "wrong_key_id": "invalid: key id 2, the key exchange gave 1",
+    "late": "verified",
 }
 
 
@@ -68,6 +69,9 @@ def test_every_fault_keeps_the_sample_and_says_why(fleet, chain, interp):
         r = rows[srv.ke_port]
         assert r["authenticated"] and r["error"] is None and abs(r["offset_s"]) < 0.1, r
         assert r["signature"] == VERDICTS[mode], (mode, r)
+        # Timed from reply 1: neither a late reply 2 ("late", 0.5 s) nor the whole wait
+        # for one that never comes ("never", 1 s) enters the delay or the offset.
+        assert r["delay_s"] < 0.1, (mode, r)
     # What the servers saw: 16384 at key exchange, 0xFF00 in the request.
     for mode, srv in fleet.items():
         kes = [i for k, i in srv.events if k == "ke" and "signed" in i]
