@@ -27,6 +27,7 @@ VERDICTS = {
     "non_prefix": "invalid: second reply is not the first plus a signature",
     "bad_signature": "invalid: p256: ECDSA signature mismatch",
     "wrong_key_id": "invalid: key id 2, the key exchange gave 1",
+    "late": "verified",
 }
 
 
@@ -68,6 +69,9 @@ def test_every_fault_keeps_the_sample_and_says_why(fleet, chain, interp):
         r = rows[srv.ke_port]
         assert r["authenticated"] and r["error"] is None and abs(r["offset_s"]) < 0.1, r
         assert r["signature"] == VERDICTS[mode], (mode, r)
+        # Timed from reply 1: neither a late reply 2 ("late", 0.5 s) nor the whole wait
+        # for one that never comes ("never", 1 s) enters the delay or the offset.
+        assert r["delay_s"] < 0.1, (mode, r)
     # What the servers saw: 16384 at key exchange, 0xFF00 in the request.
     for mode, srv in fleet.items():
         kes = [i for k, i in srv.events if k == "ke" and "signed" in i]
@@ -96,6 +100,29 @@ def test_persisted_key_verifies_without_key_exchange(chain, tmp_path):
         assert rc == 0 and r["key_exchanges"] == 0 and r["signature"] == "verified", out
     finally:
         srv.stop()
+
+
+def test_signed_exchange_adds_the_documented_bytes(chain):
+    # The wire cost tools/benches/host_signed.py reports: 16384 (4 B) and 16385 (73 B) at
+    # key exchange; 0xFF00 (16 B) in the request, authenticated data: the AEAD output
+    # does not grow; 0xFF01 (16 B) in reply 1; reply 2 = reply 1 + an 0xFF02 field of
+    # KeyId, SigLen and the DER signature padded to 4.
+    from nts import ke
+    srv = _server(chain, OTHER)
+    try:
+        rc, _ = sync([addr(srv.ke_port)], chain)
+        rc2, _ = _signed_sync([addr(srv.ke_port)], chain)
+    finally:
+        srv.stop()
+    assert rc == 0 and rc2 == 0
+    plain, signed = [i for k, i in srv.events if k == "ntp" and i.get("result") == "ok"]
+    assert not plain["signed"] and signed["signed"]
+    assert signed["size"] - plain["size"] == 16
+    assert signed["reply_size"] - plain["reply_size"] == 16
+    sig_field = signed["second_size"] - signed["reply_size"]
+    assert sig_field in (76, 80), sig_field     # 8 + DER (70-72 B; 76 when <= 68 B, rare)
+    assert len(ke.build_request((15,), True)) - len(ke.build_request((15,))) == 4
+    assert len(srv.signer.public_key_record()) == 4 + 4 + 65
 
 
 def test_chrony_ignores_the_extension(fleet, chain, tmp_path):

@@ -41,7 +41,8 @@ NTP (one request):
                  reference server ignores them
   signed         signed responses (signing.py): None (as Norn) | "off" (as chrony: ignore
                  16384 and 0xFF00) | "never" | "non_prefix" | "bad_signature"
-                 | "wrong_key_id" | "announce_81"; read at key exchange too ("off")
+                 | "wrong_key_id" | "announce_81" | "late"; read at key exchange too
+                 ("off")
 """
 
 KE_DEFAULTS = {
@@ -64,7 +65,7 @@ DEFAULTS.update(NTP_DEFAULTS)
 GCM_SIV_MODES = ("chrony44", "rfc", "chrony43")
 ALPN_MODES = (None, "none", "wrong", "reject")
 SIGNED_MODES = (None, "off", "never", "non_prefix", "bad_signature", "wrong_key_id",
-                "announce_81")
+                "announce_81", "late")
 
 
 def check(faults):

@@ -276,6 +276,11 @@ class ReferenceServer:
             if reply is None or f["drop"]:
                 continue
             copies = 2 if f["duplicate"] else 1
+            if second and f["signed"] == "late":
+                t = threading.Timer(f["delay"] + signing.LATE_S, self._send, (second, addr, 1))
+                t.daemon = True
+                t.start()
+                second = None
             if f["delay"]:
                 t = threading.Timer(f["delay"], self._send, (reply, addr, copies, second))
                 t.daemon = True

@@ -11,7 +11,8 @@ Faults (the `signed` fault, faults.py): "off" (behave like chrony: no 16385, no 
 "never" (announce, never send reply 2), "non_prefix" (reply 2 does not start with reply
 1), "bad_signature" (a valid DER signature over other bytes), "wrong_key_id" (0xFF02
 names another key id), "announce_81" (byte 0 of 0xFF01 is 0x81: no reply 2 must be
-expected; reply 2 is sent anyway).
+expected; reply 2 is sent anyway), "late" (reply 2 LATE_S after reply 1: inside the
+client's wait, so verified; the sample must still be timed from reply 1).
 """
 import struct
 
@@ -26,7 +27,9 @@ EF_REQUEST = 0xFF00
 EF_ANNOUNCE = 0xFF01
 EF_SIGNATURE = 0xFF02
 FOLLOWS = 0x80
-MODES = (None, "off", "never", "non_prefix", "bad_signature", "wrong_key_id", "announce_81")
+MODES = (None, "off", "never", "non_prefix", "bad_signature", "wrong_key_id", "announce_81",
+         "late")
+LATE_S = 0.5
 
 
 class Signer:

@@ -11,7 +11,7 @@ faults: "mode" (reply mode, default 4), "version" (reply VN), "no_echo" (origin
 timestamp not ours), "short" (send this many bytes, then close), "lie" (s added to the
 time), "tls_max" ("TLSv1"/"TLSv1_1": offer only these old versions), "no_client_ca"
 (request no client certificate), "split" (reply in two TLS records), "silent" (s to
-wait, then close without a reply).
+wait, then close without a reply), "tls13" (offer TLS 1.3 beside 1.2: HAN allows it).
 """
 import socket
 import ssl
@@ -43,8 +43,10 @@ class SMGWStandIn:
                 ctx.maximum_version = getattr(ssl.TLSVersion, old)
             ctx.set_ciphers("ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0")
         else:
-            ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-            ctx.set_ciphers("ECDHE-ECDSA-AES128-GCM-SHA256")
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            ctx.maximum_version = (ssl.TLSVersion.TLSv1_3 if self.faults.get("tls13")
+                                   else ssl.TLSVersion.TLSv1_2)
+            ctx.set_ciphers("ECDHE-ECDSA-AES128-GCM-SHA256")    # TLS 1.2's; 1.3 keeps its own
         ctx.set_ecdh_curve("prime256v1")
         ctx.load_cert_chain(chain_pem, key_pem)
         if not self.faults.get("no_client_ca"):
