@@ -37,3 +37,28 @@ def test_render_is_one_row_per_setting():
     assert ("| `ntp.<group>.minServers` | NTPClientGroupController[<group>].MinServers "
             "| integer |  | 1..255 | `1` | ReadWrite |") in out
     assert "1 settings; none needs a reboot." in out
+
+
+def _guide():
+    with open(gen_settings_doc.GUIDE) as f:
+        return f.read()
+
+
+def test_every_security_event_is_in_the_hook_table():
+    try:
+        from nts.ocpp.events import NOTIFIED
+    except ImportError:
+        pytest.skip("nts.ocpp (issue 10) not present yet")
+    text = _guide()
+    hook = text[text.index("## 5. The event hook"):text.index("## 6.")]
+    for kind in NOTIFIED:
+        assert "`%s`" % kind in hook, kind
+
+
+def test_the_optional_ocpp_layer_and_its_cost_are_documented():
+    # A merge once dropped these paragraphs: the facts a board integrator needs stay.
+    text = _guide()
+    for needle in ("package-ocpp.json", 'include("../mpnts_manifest.py", ocpp=False)',
+                   "tools/benches/host_ocpp_heap.py", "mpy.handlers_bytes", "report_bytes",
+                   "set_burst_bytes", "set_burst_persist_bytes"):
+        assert needle in text, needle
