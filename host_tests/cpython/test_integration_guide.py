@@ -36,7 +36,10 @@ def test_render_is_one_row_per_setting():
     out = gen_settings_doc.render(rows)
     assert ("| `ntp.<group>.minServers` | NTPClientGroupController[<group>].MinServers "
             "| integer |  | 1..255 | `1` | ReadWrite |") in out
-    assert "1 settings; none needs a reboot." in out
+    assert "1 settings; all persist; none needs a reboot." in out
+    clock = dict(rows[0], component="ClockCtrlr", variable="DateTime", persistent=False)
+    assert "2 settings; all persist except ClockCtrlr.DateTime; none needs a reboot." in \
+        gen_settings_doc.render(rows + [clock])
 
 
 def _guide():
