@@ -46,8 +46,10 @@ def render(rows):
             r["unit"], _limits(r), "`%s`" % r["default"] if r["default"] != "" else "",
             r["mutability"]))
     reboot = [r for r in rows if r["reboot"]]
-    out += ["", "%d settings; %s." % (len(rows), "none needs a reboot" if not reboot else
-                                       "%d need a reboot" % len(reboot)), "", END]
+    volatile = ["%s.%s" % (r["component"], r["variable"]) for r in rows if not r["persistent"]]
+    out += ["", "%d settings; %s; %s." % (
+        len(rows), "all persist" if not volatile else "all persist except " + ", ".join(volatile),
+        "none needs a reboot" if not reboot else "%d need a reboot" % len(reboot)), "", END]
     return "\n".join(out)
 
 

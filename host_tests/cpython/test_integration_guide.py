@@ -36,4 +36,32 @@ def test_render_is_one_row_per_setting():
     out = gen_settings_doc.render(rows)
     assert ("| `ntp.<group>.minServers` | NTPClientGroupController[<group>].MinServers "
             "| integer |  | 1..255 | `1` | ReadWrite |") in out
-    assert "1 settings; none needs a reboot." in out
+    assert "1 settings; all persist; none needs a reboot." in out
+    clock = dict(rows[0], component="ClockCtrlr", variable="DateTime", persistent=False)
+    assert "2 settings; all persist except ClockCtrlr.DateTime; none needs a reboot." in \
+        gen_settings_doc.render(rows + [clock])
+
+
+def _guide():
+    with open(gen_settings_doc.GUIDE) as f:
+        return f.read()
+
+
+def test_every_security_event_is_in_the_hook_table():
+    try:
+        from nts.ocpp.events import NOTIFIED
+    except ImportError:
+        pytest.skip("nts.ocpp (issue 10) not present yet")
+    text = _guide()
+    hook = text[text.index("## 5. The event hook"):text.index("## 6.")]
+    for kind in NOTIFIED:
+        assert "`%s`" % kind in hook, kind
+
+
+def test_the_optional_ocpp_layer_and_its_cost_are_documented():
+    # A merge once dropped these paragraphs: the facts a board integrator needs stay.
+    text = _guide()
+    for needle in ("package-ocpp.json", 'include("../mpnts_manifest.py", ocpp=False)',
+                   "tools/benches/host_ocpp_heap.py", "mpy.handlers_bytes", "report_bytes",
+                   "set_burst_bytes", "set_burst_persist_bytes"):
+        assert needle in text, needle

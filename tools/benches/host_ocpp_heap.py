@@ -9,6 +9,12 @@ finish:
                                   every NotifyReport page serialized with json.dumps
   ocpp_heap.set_burst_bytes       one SetVariables request of 30 changes
   ocpp_heap.set_burst_persist_bytes   the same, persisted (nts.atomicfile)
+
+and the layer's flash, .mpy for the boards' default arch (build_mpy.DEFAULT_ARCH):
+
+  ocpp_heap.mpy.handlers_bytes    nts/ocpp without the OCPP-J transport and station of
+                                  issue 11 (host_station.TRANSPORT, measured there)
+  ocpp_heap.mpy.handlers_modules  how many modules that is
 """
 import os
 import subprocess
@@ -23,6 +29,7 @@ import benchlib  # noqa: E402
 import build_mpy  # noqa: E402
 
 BUNDLE = os.path.join(ROOT, "build", "mpy-bench-ocpp")
+SIZES = os.path.join(ROOT, "build", "mpy-bench-ocpp-size")
 PROBE = os.path.join(ROOT, "build", "ocpp_heap_probe.py")
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 
@@ -70,12 +77,22 @@ def least_free(op, lo=4096, hi=131072):
     return hi
 
 
+def handler_sizes():
+    """[(module, .mpy bytes)] of the handler layer (module comment)."""
+    from host_station import TRANSPORT
+    return [(rel, n) for rel, n in build_mpy.compile_all(SIZES, subdir="nts/ocpp")
+            if rel not in TRANSPORT]
+
+
 def main():
     build_mpy.compile_all(BUNDLE, arch="x64")
     with open(PROBE, "w") as f:
         f.write(_PROBE)
     for op in ("report", "set_burst", "set_burst_persist"):
         benchlib.emit("ocpp_heap", op + "_bytes", least_free(op), "B")
+    sizes = handler_sizes()
+    benchlib.emit("ocpp_heap", "mpy.handlers_bytes", sum(n for _, n in sizes), "B")
+    benchlib.emit("ocpp_heap", "mpy.handlers_modules", len(sizes), "modules")
 
 
 if __name__ == "__main__":
