@@ -67,7 +67,9 @@ BOARDS = {
 # frozen build needs 66 / 94 KB.
 BUNDLE_NEED_KB = {1: 288, 3: 305}
 
-CLI_MODULES = ("nts/cli.py", "nts/cli_ke.py", "nts/cli_sync.py", "nts/__main__.py")
+CLI_MODULES = ("nts/cli.py", "nts/cli_ke.py", "nts/cli_sync.py", "nts/cli_station.py",
+               "nts/__main__.py")
+OCPP_CLI = "nts/cli_station.py"     # `nts station` runs on nts.ocpp: only with it
 HOST_ONLY = ("micropython.py", "rtc/simulated.py")      # CPython shim, test clock
 RTC_COMMON = ("rtc/__init__.py", "rtc/base.py", "rtc/civil.py")
 
@@ -227,7 +229,7 @@ def bundle_files(settings, cli=False, ocpp=False):
             rel = os.path.relpath(os.path.join(dirpath, n), FIRMWARE).replace(os.sep, "/")
             if not rel.endswith(".py") or rel in HOST_ONLY:
                 continue
-            if rel in CLI_MODULES and not cli:
+            if rel in CLI_MODULES and not cli or rel == OCPP_CLI and not ocpp:
                 continue
             if rel.startswith("nts/ocpp/") and not ocpp:
                 continue

@@ -26,8 +26,6 @@ _KE_ERROR_RECORDS = {0: "unrecognized critical record", 1: "bad request",
 class Help(Exception):
     """--help was given: print the command's usage, exit EXIT_OK."""
 
-EXIT_INTERRUPTED = 130      # 128 + SIGINT, as shells report Ctrl-C
-
 
 def parse_options(argv, spec):
     """{name: value} from argv. spec maps "--name" to True (takes a value) or False (flag).

@@ -152,11 +152,22 @@ def test_deploy_copies_only_what_the_board_needs():
     _, st = deploy.board_settings("ESP32_GENERIC")
     files = deploy.bundle_files(st)
     assert "nts/engine.py" in files and "rtc/esp32.py" in files and "nts/service.py" in files
-    for f in ("nts/cli.py", "nts/__main__.py", "rtc/simulated.py", "rtc/stm32.py",
-              "micropython.py", "nts/ocpp/v16.py", "nts/crypto/x25519_viper.py"):
+    for f in ("nts/cli.py", "nts/cli_ke.py", "nts/cli_sync.py", "nts/cli_station.py",
+              "nts/__main__.py", "rtc/simulated.py", "rtc/stm32.py", "micropython.py",
+              "nts/ocpp/v16.py", "nts/crypto/x25519_viper.py"):
         assert f not in files, f
+    # Every command module is CLI: none is copied without --cli.
+    commands = [f for f in os.listdir(os.path.join(ROOT, "firmware", "nts"))
+                if f.startswith("cli")]
+    assert not [f for f in commands if "nts/" + f in files], commands
+    assert "nts/ocpp/v16.py" in deploy.bundle_files(st, ocpp=True)
+    assert "nts/cli_station.py" not in deploy.bundle_files(st, ocpp=True)
+    # `nts station` needs nts.ocpp: --cli alone leaves it out.
+    cli_only = deploy.bundle_files(st, cli=True)
+    assert "nts/cli_sync.py" in cli_only and "nts/cli_station.py" not in cli_only
     with_cli = deploy.bundle_files(st, cli=True, ocpp=True)
     assert "nts/cli.py" in with_cli and "nts/ocpp/v16.py" in with_cli
+    assert "nts/cli_station.py" in with_cli
 
 
 def test_deploy_checks_local_files_first(tmp_path, root_pem):

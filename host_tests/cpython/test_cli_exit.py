@@ -70,10 +70,15 @@ def _addr(port):
 
 @pytest.mark.parametrize("interp", INTERPRETERS)
 def test_help_for_every_command(interp):
-    for args, head in ((["--help"], "usage: nts {ke,sync}"), (["ke", "--help"], "usage: nts ke"),
-                       (["sync", "--help"], "usage: nts sync"), (["sync", "-h"], "usage: nts sync")):
+    for args, head in ((["--help"], "usage: nts {ke,sync,station}"),
+                       (["ke", "--help"], "usage: nts ke"),
+                       (["sync", "--help"], "usage: nts sync"), (["sync", "-h"], "usage: nts sync"),
+                       (["station", "--help"], "usage: nts station"),
+                       (["station", "--id", "cp1", "-h"], "usage: nts station")):
         rc, out = run(interp, args)
         assert rc == 0 and out.startswith(head) and "exit status: 0" in out, (args, out)
+    rc, out = run(interp, ["station", "--id", "cp1"])
+    assert rc == 2 and out.startswith("error: ConfigError: --csms"), out
     for args in ([], ["frobnicate"]):
         rc, out = run(interp, args)
         assert rc == 2 and "usage: nts" in out, (args, out)
