@@ -10,6 +10,9 @@
 #   await link.close()
 #
 # Pings are answered with pongs inside recv(); a close frame is answered and ends it.
+# No pings of our own: RFC 6455 5.5.2 makes them optional, and OCPP 1.6-J's
+# WebSocketPingInterval 0 (9.1.34) is this behaviour: the CSMS may ping, we pong. A link
+# that died silently shows as the timeout of our next CALL (Heartbeat, an event).
 import asyncio
 
 from nts.errors import ConfigError
@@ -85,9 +88,6 @@ class WSLink:
         if self.closed or self._close_sent:     # RFC 6455 5.5.1: no data after our close
             raise OSError("connection closed")
         await self._write(wscodec.encode(wscodec.OP_TEXT, text.encode()))
-
-    async def ping(self, data=b""):
-        await self._write(wscodec.encode(wscodec.OP_PING, data))
 
     async def recv(self):
         """The next text message (str), or None when the connection has closed."""
