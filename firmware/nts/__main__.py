@@ -10,10 +10,11 @@ COMMANDS = {
     "station": "nts.cli_station",   # OCPP-J charge point: configured by a CSMS, syncs, reports
 }
 
-USAGE = """usage: nts {ke,sync} [options]     (nts COMMAND --help for its options)
-  ke    one NTS-KE session: AEAD, cookies, NTP address, the server's certificate
-  sync  key exchange and one authenticated query per server, the agreed offset
-        (never sets the host clock)"""
+USAGE = """usage: nts {ke,sync,station} [options]     (nts COMMAND --help for its options)
+  ke       one NTS-KE session: AEAD, cookies, NTP address, the server's certificate
+  sync     key exchange and one authenticated query per server, the agreed offset
+           (never sets the host clock)
+  station  an OCPP-J charge point: configured by a CSMS, syncs, reports security events"""
 
 
 def main(argv):

@@ -17,6 +17,22 @@ from nts.errors import ConfigError, NTSError
 _SPEC = {"--csms": True, "--id": True, "--ocpp": True, "--state": True,
          "--clock-offset": True, "--ca": True, "--password": True, "--json": False}
 
+USAGE = """usage: nts station --csms ws://HOST:PORT/PATH --id STATION_ID [--ocpp 1.6|2.0.1]
+                   [--state DIR] [--clock-offset SECONDS] [--ca CSMS_CA.pem]
+                   [--password SECRET] [--json]
+An OCPP-J charge point at CSMS_URL/STATION_ID: the CSMS sets the NTS servers and installs
+the time root CAs, the station syncs and reports its security events. Runs until
+interrupted (exit status 130), then persists its state. Never sets the host clock.
+  --csms URL            the CSMS's OCPP-J endpoint, ws:// or wss:// (then --ca)
+  --id STATION_ID       the station's identity, appended to the URL (1..48, no /)
+  --ocpp VERSION        1.6 (default) or 2.0.1: the subprotocol offered
+  --state DIR           settings, certificates, sessions, event queue, logs (created if
+                        missing; default ./station-STATION_ID)
+  --clock-offset S      start the station's own clock S seconds off the host's, untrusted
+  --ca FILE             PEM root a wss:// CSMS's certificate must chain to
+  --password SECRET     HTTP Basic auth as STATION_ID (OCPP security profile 1/2)
+  --json                one JSON object per event"""
+
 
 def _printer(as_json, clock):
     def emit(kind, fields):
@@ -34,7 +50,10 @@ def _printer(as_json, clock):
 def main(argv):
     as_json = "--json" in argv
     try:
-        opts = cli.parse_options(argv, _SPEC)
+        try:
+            opts = cli.parse_options(argv, _SPEC)
+        except cli.Help:
+            return cli.usage(USAGE)
         for need in ("--csms", "--id"):
             if need not in opts:
                 raise ConfigError(need, "required")

@@ -70,8 +70,10 @@ def _addr(port):
 
 @pytest.mark.parametrize("interp", INTERPRETERS)
 def test_help_for_every_command(interp):
-    for args, head in ((["--help"], "usage: nts {ke,sync}"), (["ke", "--help"], "usage: nts ke"),
-                       (["sync", "--help"], "usage: nts sync"), (["sync", "-h"], "usage: nts sync")):
+    for args, head in ((["--help"], "usage: nts {ke,sync,station}"),
+                       (["ke", "--help"], "usage: nts ke"), (["sync", "--help"], "usage: nts sync"),
+                       (["sync", "-h"], "usage: nts sync"),
+                       (["station", "--help"], "usage: nts station")):
         rc, out = run(interp, args)
         assert rc == 0 and out.startswith(head) and "exit status: 0" in out, (args, out)
     for args in ([], ["frobnicate"]):
@@ -96,6 +98,28 @@ def test_usage_errors_exit_2_with_one_error_shape(interp, chain):
         assert _error_shape(obj)["type"] == "ConfigError", (args, obj)
     rc, out = run(interp, ["ke", "--server", "h", "--ca", ca, "--timeout", "0"])
     assert rc == 2 and out.startswith("error: ConfigError: --timeout") and "seconds" in out
+
+
+@pytest.mark.parametrize("interp", INTERPRETERS)
+def test_station_usage_errors_exit_2_at_once(interp, tmp_path):
+    """A CSMS URL or CA that cannot work is a usage error, not a CSMS to retry forever."""
+    state = str(tmp_path / "never")
+    for args, field in ((["--id", "A"], "--csms"), (["--csms", "ws://h/o"], "--id"),
+                        (["--csms", "ws://h/o", "--id", "a/b"], "--id"),
+                        (["--csms", "ws://h/o", "--id", "A", "--clock-offset", "soon"],
+                         "--clock-offset"),
+                        (["--csms", "ws://h/o", "--id", "A", "--ocpp", "2.0"], "--ocpp"),
+                        (["--csms", "http://h/o", "--id", "A"], "--csms"),
+                        (["--csms", "ws://h:0/o", "--id", "A"], "--csms"),
+                        (["--csms", "wss://h/o", "--id", "A"], "--ca"),
+                        (["--csms", "wss://h/o", "--id", "A", "--ca", "/nonexistent/ca.pem"],
+                         "--ca"),
+                        (["--csms", "ws://h/o", "--id", "A", "--bogus"], "--bogus")):
+        rc, obj = run_json(interp, ["station", "--state", state] + args, timeout=20)
+        assert rc == 2 and obj["ok"] is False, (args, obj)
+        err = _error_shape(obj)
+        assert err["type"] == "ConfigError" and err["message"].startswith(field), (args, err)
+    assert not os.path.exists(state)
 
 
 @pytest.mark.parametrize("interp", INTERPRETERS)
