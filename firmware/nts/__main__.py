@@ -14,7 +14,7 @@ USAGE = """usage: nts {ke,sync,station} [options]     (nts COMMAND --help for it
   ke       one NTS-KE session: AEAD, cookies, NTP address, the server's certificate
   sync     key exchange and one authenticated query per server, the agreed offset
            (never sets the host clock)
-  station  an OCPP-J charge point configured by a CSMS (needs nts.ocpp)"""
+  station  an OCPP-J charge point: configured by a CSMS, syncs, reports security events"""
 
 
 def main(argv):

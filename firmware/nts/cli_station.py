@@ -20,17 +20,17 @@ _SPEC = {"--csms": True, "--id": True, "--ocpp": True, "--state": True,
 USAGE = """usage: nts station --csms ws://HOST:PORT/PATH --id STATION_ID [--ocpp 1.6|2.0.1]
                    [--state DIR] [--clock-offset SECONDS] [--ca CSMS_CA.pem]
                    [--password SECRET] [--json]
-An OCPP-J charge point at ws://HOST:PORT/PATH/STATION_ID (or wss://): the CSMS sets the
-NTS servers and installs the time root CAs; the station syncs and reports its security
-events. Runs until interrupted (exit status 130), then persists its state.
-  --csms URL            the CSMS (ws:// or wss://)
-  --id STATION_ID       the station's identity (1..48 characters, no /)
-  --ocpp VERSION        1.6 (default) or 2.0.1
-  --state DIR           settings, certificates, sessions, queue, logs
-                        (default ./station-STATION_ID)
-  --clock-offset S      start the station's own clock S seconds off, untrusted
-  --ca FILE             the CSMS's CA for wss://
-  --password SECRET     HTTP Basic auth (user: the station id)
+An OCPP-J charge point at CSMS_URL/STATION_ID: the CSMS sets the NTS servers and installs
+the time root CAs, the station syncs and reports its security events. Runs until
+interrupted (exit status 130), then persists its state. Never sets the host clock.
+  --csms URL            the CSMS's OCPP-J endpoint, ws:// or wss:// (then --ca)
+  --id STATION_ID       the station's identity, appended to the URL (1..48, no /)
+  --ocpp VERSION        1.6 (default) or 2.0.1: the subprotocol offered
+  --state DIR           settings, certificates, sessions, event queue, logs (created if
+                        missing; default ./station-STATION_ID)
+  --clock-offset S      start the station's own clock S seconds off the host's, untrusted
+  --ca FILE             PEM root a wss:// CSMS's certificate must chain to
+  --password SECRET     HTTP Basic auth as STATION_ID (OCPP security profile 1/2)
   --json                one JSON object per event"""
 
 

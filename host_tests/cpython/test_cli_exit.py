@@ -104,6 +104,28 @@ def test_usage_errors_exit_2_with_one_error_shape(interp, chain):
 
 
 @pytest.mark.parametrize("interp", INTERPRETERS)
+def test_station_usage_errors_exit_2_at_once(interp, tmp_path):
+    """A CSMS URL or CA that cannot work is a usage error, not a CSMS to retry forever."""
+    state = str(tmp_path / "never")
+    for args, field in ((["--id", "A"], "--csms"), (["--csms", "ws://h/o"], "--id"),
+                        (["--csms", "ws://h/o", "--id", "a/b"], "--id"),
+                        (["--csms", "ws://h/o", "--id", "A", "--clock-offset", "soon"],
+                         "--clock-offset"),
+                        (["--csms", "ws://h/o", "--id", "A", "--ocpp", "2.0"], "--ocpp"),
+                        (["--csms", "http://h/o", "--id", "A"], "--csms"),
+                        (["--csms", "ws://h:0/o", "--id", "A"], "--csms"),
+                        (["--csms", "wss://h/o", "--id", "A"], "--ca"),
+                        (["--csms", "wss://h/o", "--id", "A", "--ca", "/nonexistent/ca.pem"],
+                         "--ca"),
+                        (["--csms", "ws://h/o", "--id", "A", "--bogus"], "--bogus")):
+        rc, obj = run_json(interp, ["station", "--state", state] + args, timeout=20)
+        assert rc == 2 and obj["ok"] is False, (args, obj)
+        err = _error_shape(obj)
+        assert err["type"] == "ConfigError" and err["message"].startswith(field), (args, err)
+    assert not os.path.exists(state)
+
+
+@pytest.mark.parametrize("interp", INTERPRETERS)
 def test_ke_shows_the_certificate(interp, pair, chain):
     rc, obj = run_json(interp, ["ke", "--server", _addr(pair[0].ke_port), "--ca",
                                 chain.root_pem_path, "--name", "localhost"])

@@ -60,10 +60,19 @@ class ChargePoint:
 
     def __init__(self, url, ident, version, state_dir, clock, ca=None, basic_auth=None,
                  emit=None):
+        from nts.errors import ConfigError
         if version not in SUBPROTOCOLS:
-            from nts.errors import ConfigError
             raise ConfigError("--ocpp", "1.6 or 2.0.1")
         self.url = url.rstrip("/") + "/" + ident
+        # Checked here, not at each reconnect: a URL or CA that cannot work is a usage
+        # error, not a CSMS that is away.
+        if wslink.parse_url(self.url)[0]:
+            if ca is None:
+                raise ConfigError("--ca", "wss:// needs the CSMS's CA certificate")
+            try:
+                os.stat(ca)
+            except OSError:
+                raise ConfigError("--ca", "cannot read %r" % ca)
         self.ident = ident
         self.version = version
         self.clock = clock

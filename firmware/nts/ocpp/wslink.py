@@ -10,6 +10,9 @@
 #   await link.close()
 #
 # Pings are answered with pongs inside recv(); a close frame is answered and ends it.
+# No pings of our own: RFC 6455 5.5.2 makes them optional, and OCPP 1.6-J's
+# WebSocketPingInterval 0 (9.1.34) is this behaviour: the CSMS may ping, we pong. A link
+# that died silently shows as the timeout of our next CALL (Heartbeat, an event).
 import asyncio
 
 from nts.errors import ConfigError
@@ -74,6 +77,7 @@ class WSLink:
         self.decoder = wscodec.Decoder(max_message)
         self.closed = False
         self.close_code = None
+        self._close_sent = False    # RFC 6455 5.5.1: one close frame each way
         self._pending = []
 
     async def _write(self, frame):
@@ -81,12 +85,9 @@ class WSLink:
         await self.writer.drain()
 
     async def send_text(self, text):
-        if self.closed:
+        if self.closed or self._close_sent:     # RFC 6455 5.5.1: no data after our close
             raise OSError("connection closed")
         await self._write(wscodec.encode(wscodec.OP_TEXT, text.encode()))
-
-    async def ping(self, data=b""):
-        await self._write(wscodec.encode(wscodec.OP_PING, data))
 
     async def recv(self):
         """The next text message (str), or None when the connection has closed."""
@@ -127,21 +128,25 @@ class WSLink:
                 code = e.code
             if code in (1005, 1006):
                 code = wscodec.CLOSE_NORMAL
-            try:
-                await self._write(wscodec.encode(wscodec.OP_CLOSE, wscodec.close_payload(code)))
-            except OSError:
-                pass
+            await self._send_close(code)
             await self._drop(code)
         elif op == wscodec.OP_BINARY:
             # OCPP-J is text only (RFC 6455 7.4.1: 1003 unsupported data).
             await self._fail(1003, "binary message")
         return None
 
-    async def _fail(self, code, reason):
+    async def _send_close(self, code, reason=""):
+        """Our close frame, unless one went already (then the server's was the answer)."""
+        if self._close_sent:
+            return
+        self._close_sent = True
         try:
             await self._write(wscodec.encode(wscodec.OP_CLOSE, wscodec.close_payload(code, reason)))
         except OSError:
             pass
+
+    async def _fail(self, code, reason):
+        await self._send_close(code, reason)
         await self._drop(code)
 
     async def _drop(self, code):
@@ -159,8 +164,8 @@ class WSLink:
         """Send a close frame, wait (bounded) for the server's, drop the connection."""
         if self.closed:
             return
+        await self._send_close(code)
         try:
-            await self._write(wscodec.encode(wscodec.OP_CLOSE, wscodec.close_payload(code)))
             await asyncio.wait_for(self._drain_until_closed(), timeout)
         except (OSError, asyncio.TimeoutError):
             pass
