@@ -19,6 +19,6 @@ def test_every_kernel_is_found():
     for f in sorted(os.listdir(CRYPTO)):
         if f.endswith("_viper.py"):
             assert host_thumb.kernels(os.path.join(CRYPTO, f))     # raises on a miscount
-    # The X25519 ladder holds a 20-limb product and square: at least 400 + 210 multiplies.
+    # The X25519 kernel holds a 20-limb product and square: at least 400 + 210 multiplies.
     (name, n, muls, size), = host_thumb.kernels(os.path.join(CRYPTO, "x25519_viper.py"))
-    assert name == "ladder" and muls >= 610 and n > muls and size > 2 * n
+    assert name == "run" and muls >= 610 and n > muls and size > 2 * n

@@ -53,15 +53,16 @@ class Words(list):
 
 
 class CheckedKernel:
-    """x25519_twin's ladder on Words, every value checked (the ladder's state is copied
-    into Words for each call and back after)."""
+    """x25519_twin's programs on Words, every value checked (the state is copied into
+    Words for each call and back after)."""
 
     SLOTS = x25519_twin.SLOTS
+    STEP, DOUBLE, INVERT = x25519_twin.STEP, x25519_twin.DOUBLE, x25519_twin.INVERT
 
     @staticmethod
-    def ladder(v, x, st, sw, first, end):
+    def run(v, x, st, prog, sw, first, end):
         words = Words(Checked(w) for w in st)
-        x25519_twin.ladder(v, x, words, sw, first, end)
+        x25519_twin.run(v, x, words, prog, sw, first, end)
         for i, w in enumerate(words):
             st[i] = int(w)
 
@@ -69,9 +70,7 @@ class CheckedKernel:
 def _ladder_checked(k_bytes, u_bytes):
     k = x25519._decode_scalar(k_bytes)
     u = int.from_bytes(u_bytes, "little") & x25519._MASK
-    x2, z2 = slices.run(x25519._limb_ladder_steps(k, u, CheckedKernel))
-    r = x2 * x25519._invert(z2) % x25519._P
-    return r.to_bytes(32, "little")
+    return slices.run(x25519._limb_shared_steps(k, u, CheckedKernel)).to_bytes(32, "little")
 
 
 class Interval:
@@ -102,12 +101,7 @@ class Interval:
     __rmul__ = __mul__
 
     def __and__(self, mask):
-        # Only masks of low bits occur (0x1FFF, 0xFF, and the swap mask 0 here); their
-        # operands are non-negative.
-        if isinstance(mask, Interval):
-            if (mask.lo, mask.hi) != (0, 0):
-                raise ValueError("unexpected mask")
-            mask = 0
+        # Only masks of low bits occur (0x1FFF, 0xFF); their operands are non-negative.
         if self.lo < 0 or mask < 0 or mask & (mask + 1):
             raise ValueError("unexpected mask")
         return Interval(0 if self.hi > mask else self.lo, min(self.hi, mask))
@@ -116,21 +110,32 @@ class Interval:
         return Interval(self.lo >> n, self.hi >> n)
 
     def __xor__(self, o):
-        # Only the conditional swap uses xor, on non-negative limbs: x ^ 0 is x, and any
-        # other x ^ y is below the next power of two of both.
-        o = Interval.of(o)
-        if (o.lo, o.hi) == (0, 0):
+        # Only the select uses xor: x ^ ((y ^ x) & m) with m 0 or -1, which is x or y.
+        if isinstance(o, Interval):
+            return _Xor(self, o)
+        if isinstance(o, _Xor) and self in o.pair:
+            return o.pair[1] if o.pair[0] is self else o.pair[0]
+        if isinstance(o, _Zero):
             return self
-        if (self.lo, self.hi) == (0, 0):
-            return o
-        if self.lo < 0 or o.lo < 0:
-            raise ValueError("unexpected xor")
-        return Interval(0, (1 << max(self.hi, o.hi).bit_length()) - 1)
-    __rxor__ = __xor__
+        raise ValueError("unexpected xor")
 
 
-def _hull(a, b):
-    return Interval(min(a.lo, b.lo), max(a.hi, b.hi))
+class _Xor:
+    """y ^ x of two intervals, kept as the pair: only a select uses it."""
+
+    def __init__(self, a, b):
+        self.pair = (a, b)
+
+    def __and__(self, m):
+        if m == 0:
+            return _Zero()
+        if m == -1:
+            return self
+        raise ValueError("unexpected select mask")
+
+
+class _Zero:
+    """(y ^ x) & 0."""
 
 
 def _normalized():
@@ -140,26 +145,25 @@ def _normalized():
 
 
 def test_interval_bounds_hold_for_every_input():
-    # Every slot starts as any normalized element, and x2/x3 (z2/z3) as the hull of both
-    # (what the swap may put there: the swap itself runs with mask 0 on the hulls); one
-    # ladder step of the twin on intervals must keep every intermediate a word and leave
-    # every slot normalized again, so by induction no input and no step count (the
+    # Every slot starts as any normalized element; one ladder step of the twin on
+    # intervals, with the select's mask 0 and -1, must keep every intermediate a word and
+    # leave every slot normalized again, so by induction no input and no step count (the
     # 1,000-iteration chain included) leaves the bounds. The step runs every operation
-    # of the kernel, each on normalized operands.
+    # of the kernel, each on normalized operands; the doubling steps and the inversion
+    # are programs of the same operations, and run here too.
     slots = x25519_twin.SLOTS
-    st = []
-    for _ in range(slots):
-        st += _normalized()
-    for _ in range(3):
-        x25519_twin.ladder(0, 0, st, bytes(32), 0, 1)
-        for slot in range(slots):
-            for i, bound in enumerate(_normalized()):
-                got = st[slot * 20 + i]
-                assert bound.lo <= got.lo and got.hi <= bound.hi, (slot, i, got.lo, got.hi)
-        for a, b in ((1, 3), (2, 4)):
-            for i in range(20):
-                both = _hull(st[a * 20 + i], st[b * 20 + i])
-                st[a * 20 + i] = st[b * 20 + i] = both
+    for sw in (bytes(32), b"\xff" * 32):
+        for prog in (x25519_twin.STEP, x25519_twin.STEP, x25519_twin.DOUBLE,
+                     x25519_twin.INVERT):
+            st = []
+            for _ in range(slots):
+                st += _normalized()
+            x25519_twin.run(0, 0, st, prog, sw, 0, 1)
+            for slot in range(slots):
+                for i, bound in enumerate(_normalized()):
+                    got = st[slot * 20 + i]
+                    assert bound.lo <= got.lo and got.hi <= bound.hi, (slot, i, got.lo,
+                                                                       got.hi)
 
 
 _P = x25519._P
@@ -236,7 +240,7 @@ def test_checked_step_on_extreme_limbs():
             for slot in range(x25519_twin.SLOTS):
                 st += case[slot] if slot < 5 else big
             sw = (swap << 254).to_bytes(32, "little")    # bit 254: step 0
-            CheckedKernel.ladder(0, 0, st, sw, 0, 1)
+            CheckedKernel.run(0, 0, st, CheckedKernel.STEP, sw, 0, 1)
             got = [val(st[20 * s:20 * s + 20]) for s in range(5)]
             assert got == _step_reference(*[val(limbs) for limbs in case], swap)
 
@@ -245,3 +249,25 @@ def test_generated_kernel_and_twin_are_current():
     p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_x25519_field.py"),
                         "--check"], capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_checked_doubling_and_inversion_on_extreme_limbs():
+    # The doubling-only steps and the Fermat inversion on the same extreme limbs, checked
+    # words, against the integers: x2 = dbl, then x2 / z2 (0 where z2 = 0 mod p).
+    big = [8191, 8191, 8193] + [8191] * 16 + [255]
+    ones = [8191] * 19 + [255]
+    zero = [0] * 20
+
+    def val(limbs):
+        return sum(int(v) << (13 * i) for i, v in enumerate(limbs)) % _P
+    for x2, z2 in ((big, big), (ones, big), (big, ones), (ones, zero), (big, ones[:1] + zero[1:])):
+        for swap in (0, 1):
+            st = []
+            for slot in range(x25519_twin.SLOTS):
+                st += x2 if slot == (3 if swap else 1) else z2 if slot in (2, 4) else big
+            sw = (swap << 254).to_bytes(32, "little")
+            want = _step_reference(*[val(st[20 * s:20 * s + 20]) for s in range(5)], swap)
+            CheckedKernel.run(0, 0, st, CheckedKernel.DOUBLE, sw, 0, 1)
+            assert [val(st[20:40]), val(st[40:60])] == want[1:3]
+            CheckedKernel.run(0, 0, st, CheckedKernel.INVERT, sw, 0, 1)
+            assert val(st[20:40]) == want[1] * pow(want[2], _P - 2, _P) % _P

@@ -1,9 +1,9 @@
 # X25519's 32-bit-safe ladder kernel (nts.crypto.x25519_viper) and its plain twin
-# (x25519_twin.py, generated together by tools/gen_x25519_field.py): the ladder of
-# nts.crypto.x25519 on the twin gives RFC 7748's answers on every interpreter (on the
-# WebAssembly port with the boards' 31-bit small ints), and the viper kernel, where this
-# port has viper, computes exactly what the twin does (swaps and every operation). The range proof is CPython's
-# test_x25519_range.
+# (x25519_twin.py, generated together by tools/gen_x25519_field.py): the ladder and
+# inversion of nts.crypto.x25519 on the twin give RFC 7748's answers on every interpreter
+# (on the WebAssembly port with the boards' 31-bit small ints), and the viper kernel,
+# where this port has viper, computes exactly what the twin does (selects and every
+# operation of every program). The range proof is CPython's test_x25519_range.
 from array import array
 
 import x25519_twin
@@ -14,9 +14,9 @@ from support import h, hx
 
 
 def _twin_x25519(k, u):
-    x2, z2 = slices.run(x25519._limb_ladder_steps(
-        x25519._decode_scalar(k), int.from_bytes(u, "little") & x25519._MASK, x25519_twin))
-    return (x2 * x25519._invert(z2) % x25519._P).to_bytes(32, "little")
+    return slices.run(x25519._limb_shared_steps(
+        x25519._decode_scalar(k), int.from_bytes(u, "little") & x25519._MASK,
+        x25519_twin)).to_bytes(32, "little")
 
 
 def test_twin_ladder_rfc7748_5_2():
@@ -43,10 +43,13 @@ def test_viper_kernel_matches_plain_twin():
     require_viper()
     from nts.crypto import x25519_viper as kernel
     assert kernel.SLOTS == x25519_twin.SLOTS
+    programs = ((kernel.STEP, x25519_twin.STEP, 250), (kernel.DOUBLE, x25519_twin.DOUBLE, 252),
+                (kernel.INVERT, x25519_twin.INVERT, 254))
     for seed in range(6):
-        st1 = _state(seed)
-        st2 = array("i", st1)
-        sw = bytes((seed * 37 + i * 91) & 0xFF for i in range(32))
-        kernel.ladder(0, 0, st1, sw, 250 - seed, 255)
-        x25519_twin.ladder(0, 0, st2, sw, 250 - seed, 255)
-        assert st1 == st2, seed
+        for prog, twin_prog, first in programs:
+            st1 = _state(seed)
+            st2 = array("i", st1)
+            sw = bytes((seed * 37 + i * 91) & 0xFF for i in range(32))
+            kernel.run(0, 0, st1, prog, sw, first - seed, 255 - seed // 2)
+            x25519_twin.run(0, 0, st2, twin_prog, sw, first - seed, 255 - seed // 2)
+            assert st1 == st2, (seed, first)

@@ -15,18 +15,19 @@
 # ephemeral (one per handshake). The inversion, whose run time depends on its input, only
 # ever sees a randomly blinded value.
 #
-# With viper (nts.platform.viper_enabled()), the ladder instead runs in the 32-bit-safe
-# kernel of nts.crypto.x25519_viper (20 limbs of 13 bits, every intermediate below 2^31,
-# so a board computes exactly what the 64-bit port does), one call per slice of steps;
-# without viper, interpreting that limb code would be several times slower than the mpz
-# folds, which stay the plain path. Shared secret with the kernel: ~9.3 M unix-port
-# instructions (~8.1 M of them the 255 steps, ~0.85 M the blinded inversion), ~0.10 s on
-# an STM32F405 estimate (11.0 ns per instruction, tools/benches/boardtime.py).
+# With viper (nts.platform.viper_enabled()), the ladder and the inversion instead run in
+# the 32-bit-safe kernel of nts.crypto.x25519_viper (20 limbs of 13 bits, every
+# intermediate below 2^31, so a board computes exactly what the 64-bit port does), one
+# call per slice of steps; the inversion there is Fermat's, constant-time. Without
+# viper, interpreting that limb code would be several times slower than the mpz folds,
+# which stay the plain path. Shared secret with the kernel: ~8.96 M unix-port
+# instructions (~8.1 M of them the 255 steps, ~0.6 M the inversion), ~99 ms on an
+# STM32F405 estimate (11.0 ns per instruction, tools/benches/boardtime.py).
 #
 # Slices (nts.slices): the ladder yields every LADDER_SLICE steps, at fixed step numbers
 # (public). A fold step is ~0.13 M unix-port instructions, ~1.4 ms on an STM32F405
 # estimate (tools/benches/boardtime.py), a kernel step ~32k, ~0.35 ms; the inversion and
-# the output are one more slice.
+# the output are one more slice (the kernel's: its last three steps too, ~7 ms).
 from array import array
 
 from micropython import const
@@ -42,6 +43,7 @@ _A24 = 121665  # (486662 - 2) / 4
 BASE_POINT = b"\x09" + bytes(31)
 _FOLD_STEPS = const(12)  # mpz fold ladder steps per slice: ~17 ms on the board estimate
 _KERNEL_STEPS = const(51)  # kernel ladder steps per slice: ~18 ms on the board estimate
+_DOUBLING_FROM = const(252)  # the kernel's steps for bits 2-0: doublings only
 _LIMBS = const(20)
 _LIMB_BITS = const(13)
 
@@ -146,24 +148,27 @@ def _get_limbs(st, slot):
     return int.from_bytes(out, "little")
 
 
-def _limb_ladder_steps(k, u, f):
-    """The Montgomery ladder of _ladder_steps on 13-bit limbs, run by module f's ladder
-    (x25519_viper, or its plain twin in the tests) a slice at a time: projective
-    (x2, z2)."""
+def _limb_shared_steps(k, u, f):
+    """k*u as an int (0 for a low-order u): the Montgomery ladder of _ladder_steps and
+    the inversion, on 13-bit limbs, run by module f's programs (x25519_viper, or its
+    plain twin in the tests) a slice at a time."""
     st = array("i", bytes(4 * _LIMBS * f.SLOTS))
     _put_limbs(st, 0, u)    # x1
     _put_limbs(st, 1, 1)    # x2 (z2 = 0)
     _put_limbs(st, 3, u)    # x3
     _put_limbs(st, 4, 1)    # z3
-    # Step s (bit 254 - s) swaps when that bit differs from the one before (bit 255 is
-    # 0): bits of k ^ (k >> 1); the kernel turns each into a mask, never a branch.
+    # Step s (bit 254 - s) doubles (x3, z3) instead of (x2, z2), RFC 7748's swap, when
+    # that bit differs from the one before (bit 255 is 0): bits of k ^ (k >> 1); the
+    # kernel turns each into a mask, never a branch.
     sw = (k ^ (k >> 1)).to_bytes(32, "little")
-    for first in range(0, 255, LADDER_SLICE):
-        f.ladder(0, 0, st, sw, first, min(first + LADDER_SLICE, 255))
+    for first in range(0, _DOUBLING_FROM, LADDER_SLICE):
+        f.run(0, 0, st, f.STEP, sw, first, min(first + LADDER_SLICE, _DOUBLING_FROM))
         yield
-    # No swap after the last step: it would swap when bit 0 is set, and a decoded
-    # scalar's bit 0 is 0 (RFC 7748 5).
-    return _get_limbs(st, 1), _get_limbs(st, 2)
+    # Bits 2-0 of a decoded scalar are 0: those steps only double, and no swap follows
+    # the last (RFC 7748 5). Then x2 / z2 by Fermat, constant-time like the steps.
+    f.run(0, 0, st, f.DOUBLE, sw, _DOUBLING_FROM, 255)
+    f.run(0, 0, st, f.INVERT, sw, 0, 1)
+    return _get_limbs(st, 1) % _P
 
 
 def _invert(z):
@@ -194,9 +199,9 @@ def shared_steps(k, u):
     u = int.from_bytes(u, "little") & _MASK
     if _field is None:
         x2, z2 = yield from _ladder_steps(k, u)
+        r = x2 * _invert(z2) % _P
     else:
-        x2, z2 = yield from _limb_ladder_steps(k, u, _field)
-    r = x2 * _invert(z2) % _P
+        r = yield from _limb_shared_steps(k, u, _field)
     if r == 0:
         raise AuthError("x25519: all-zero shared secret")
     return r.to_bytes(32, "little")
