@@ -14,7 +14,8 @@ trust rules), the NTS-KE (time, AEAD, cookies, negotiated NTP server and port), 
 NTS-protected NTP queries (reply sizes, offset, delay, stratum, refid, leap, root
 distance, Kiss-o'-Death); when NTS queries get no reply it asks with plain NTPv4 to tell
 a blocked port from a path that drops long packets. Across the set: how many agree (the
-engine's selection, MinServers) and the spread. Verdicts and thresholds:
+engine's selection, MinServers; only servers at stratum <= --max-stratum count) and the
+spread. Verdicts and thresholds:
 tools/ntscheck_verdicts.py and docs/operator-guide.md. It prints a table (or one JSON
 object with --json) and the OCPP 1.6 ChangeConfiguration keys and 2.x SetVariables
 payload for the servers that are not critical.

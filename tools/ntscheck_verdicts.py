@@ -15,7 +15,8 @@
 #   jitter       warn 50 ms (with --samples > 1).
 #   stratum      warn above max_stratum (default 15); 16 / leap alarm are refused anyway.
 #   agreement    critical when fewer than MinServers agree (nts.selection, as the engine
-#                decides); spread: offset thresholds over the servers that answered.
+#                decides) at stratum <= max_stratum; spread: offset thresholds over the
+#                servers that answered.
 from nts import selection
 from ntscheck_probe import aead_name
 
@@ -227,6 +228,11 @@ def _no_reply_message(m, where, req):
             "(replies come back to a random source port)" % (where, where.rsplit(":", 1)[1]))
 
 
+def _stratum(m):
+    """The stratum of a server's last answered query."""
+    return [q["facts"]["stratum"] for q in m["queries"] if "sample" in q][-1]
+
+
 def set_checks(ms, min_servers, limits):
     """Checks across servers (agreement under MinServers, spread) and the per-server
     selection verdicts: (set checks, {index: selection check})."""
@@ -255,11 +261,20 @@ def set_checks(ms, min_servers, limits):
         cands.append(selection.Candidate(name, c[0], c[1]))
     out = []
     sel = selection.select(cands, min_servers, failed)
-    agree = [labels[n] for n in sel.truechimers]
-    if sel.ok:
+    # The engine selects over every source; the operator expects MinServers of them at
+    # the expected stratum (--max-stratum): a truechimer above it does not count here.
+    agree, high = [], []
+    for n in sel.truechimers:
+        (agree if _stratum(ms[int(n)]) <= limits["max_stratum"] else high).append(labels[n])
+    if sel.ok and len(agree) >= min_servers:
         out.append(check("agreement", OK, len(agree),
                          "%d of %d servers agree (MinServers %d): %s"
                          % (len(agree), len(ms), min_servers, ", ".join(agree))))
+    elif sel.ok:
+        out.append(check("agreement", CRITICAL, len(agree),
+                         "fewer than MinServers %d agree at stratum <= %d: %d do (%s); "
+                         "above it: %s" % (min_servers, limits["max_stratum"], len(agree),
+                                           ", ".join(agree) or "none", ", ".join(high))))
     else:
         out.append(check("agreement", CRITICAL, 0, "fewer than MinServers %d agree: %s"
                          % (min_servers, sel.reason)))

@@ -225,6 +225,36 @@ def test_tls12_only_server(pki):
     assert c["tls_version"]["verdict"] == "critical" and c["nts_ke"]["verdict"] == "critical"
 
 
+def test_kiss_of_death_and_wrong_alpn(pki, faulty):
+    """A RATE kiss warns, a DENY kiss is critical (each server is asked once, no plain
+    NTP probe after a kiss); a KE port that selects no ALPN fails the alpn check."""
+    good, _ = pki
+    rate, deny = _srv(good, faults={"kod": b"RATE"}), _srv(good, faults={"kod": b"DENY"})
+    no_alpn = _srv(good, faults={"alpn": "none"})
+    try:
+        args = ["--ca", good.root_pem_path, "--samples", "2", "--interval", "0.1"]
+        for s in (faulty["a"], rate, deny, no_alpn):
+            args += ["--server", addr(s.ke_port)]
+        rc, rep = run_json(args)
+    finally:
+        for s in (rate, deny, no_alpn):
+            s.stop()
+    assert rc == 2, rep
+    a, r, d, n = rep["servers"]
+    assert a["verdict"] == "ok"
+    c = checks(r)
+    assert r["verdict"] == "warn" and c["kod"]["value"] == "RATE" and c["kod"]["verdict"] == "warn"
+    assert "ntp_udp" not in c and "offset" not in c
+    c = checks(d)
+    assert d["verdict"] == "critical" and c["kod"]["value"] == "DENY"
+    assert c["kod"]["verdict"] == "critical" and "refuses service" in c["kod"]["message"]
+    c = checks(n)
+    assert c["alpn"]["verdict"] == "critical" and c["alpn"]["value"] is None
+    assert c["nts_ke"]["verdict"] == "critical" and "ALPN" in c["nts_ke"]["message"]
+    sets = dict((c["name"], c) for c in rep["set"])
+    assert sets["agreement"]["verdict"] == "ok" and sets["agreement"]["value"] == 1
+
+
 @pytest.mark.parametrize("args", [
     [], ["--server", "127.0.0.1:0"], ["--server", "h", "--ocpp16", "x"],
     ["--server", "h", "--min-servers", "2"], ["--server", "h", "--samples", "0"],
@@ -280,6 +310,27 @@ def test_thresholds():
     assert V._level(300, lim["offset_warn_ms"], lim["offset_critical_ms"]) == V.WARN
     assert V._level(1000, lim["offset_warn_ms"], lim["offset_critical_ms"]) == V.CRITICAL
     assert V.worst(["ok", "warn", "ok"]) == "warn" and V.worst([]) == "ok"
+
+
+def test_agreement_counts_only_the_expected_stratum():
+    """MinServers must agree at stratum <= --max-stratum: a stratum-2 truechimer warns
+    on its own and does not make up the number (PTB: --max-stratum 1)."""
+    def fact(i, stratum, offset):
+        q = {"sample": object(), "facts": {"stratum": stratum}, "address": ("192.0.2.%d" % i, 123)}
+        return {"host": "s%d.example" % i, "port": 4460, "queries": [q],
+                "candidate": (offset, 0.01)}
+    ms = [fact(1, 1, 0.001), fact(2, 1, 0.002), fact(3, 2, 0.0015)]
+    lim = dict(V.LIMITS, max_stratum=1)
+    out, per = V.set_checks(ms, 3, lim)
+    agree = dict((c["name"], c) for c in out)["agreement"]
+    assert agree["verdict"] == "critical" and agree["value"] == 2, agree
+    assert "at stratum <= 1" in agree["message"] and "above it: s3.example:4460" in agree["message"]
+    assert per[2]["value"] == "truechimer"      # the engine's selection itself is unchanged
+    out, _ = V.set_checks(ms, 2, lim)
+    agree = dict((c["name"], c) for c in out)["agreement"]
+    assert agree["verdict"] == "ok" and agree["value"] == 2, agree
+    out, _ = V.set_checks(ms, 3, V.LIMITS)      # default 15: all three count
+    assert dict((c["name"], c) for c in out)["agreement"]["value"] == 3
 
 
 def test_ocpp16_list_rules(tmp_path):
