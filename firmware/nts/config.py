@@ -81,9 +81,17 @@ CLOCK_FIELDS = (
 )
 # ClockCtrlr TimeSource values (OCPP 2.0.1 TimeSourceEnumType) this firmware implements
 # (nts.ocpp.csmstime: Heartbeat, NTP, RealTimeClock), and the ones it has no receiver
-# for, which are refused rather than accepted and never used.
+# for, which are refused rather than accepted and never used. Without "NTP" the engine
+# runs no NTS/NTP round at all (Config.uses_ntp, NTP_OFF). With NTP listed, the engine
+# syncs wherever it stands in the list: the order decides only when the CSMS time is
+# used (nts.ocpp.csmstime). "Heartbeat" before "NTP" is accepted: the CSMS time is then
+# used even while the clock group has NTP time, except over a valid legal-group NTS
+# result, which CSMS time never overrides (issue 10) - so with a legal group the two
+# orders behave alike. "RealTimeClock" before "NTP" would mean NTS never corrects a
+# trusted clock: the engine does not implement that, so it is refused.
 TIME_SOURCES = ("Heartbeat", "NTP", "RealTimeClock")
 UNIMPLEMENTED_TIME_SOURCES = ("GPS", "MobileNetwork", "RadioTimeTransmitter")
+NTP_OFF = "NTP is not in ClockCtrlr TimeSource"
 
 _HOST_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:_[]%"
 
@@ -331,6 +339,10 @@ class Config:
             if src not in TIME_SOURCES:
                 raise ConfigError("clock.TimeSource", "unknown time source %s (known: %s)"
                                   % (src, ", ".join(TIME_SOURCES)))
+        order = clock["TimeSource"]
+        if "NTP" in order and "RealTimeClock" in order[:order.index("NTP")]:
+            raise ConfigError("clock.TimeSource", "RealTimeClock before NTP is not implemented"
+                              " by this firmware: list NTP first")
         if clock["TimeOffset"] != "+00:00" or clock["TimeZone"]:
             from nts.localtime import check     # only a board that sets them loads it
             check(clock)
@@ -347,6 +359,10 @@ class Config:
         return {"servers": [s.to_dict() for s in self.servers],
                 "groups": dict((n, g.to_dict()) for n, g in self.groups.items()),
                 "clock": dict(self.clock)}
+
+    def uses_ntp(self):
+        """Whether ClockCtrlr TimeSource lists NTP: else the engine runs no round (NTP_OFF)."""
+        return "NTP" in self.clock["TimeSource"]
 
     def server(self, instance):
         for s in self.servers:

@@ -13,7 +13,9 @@
 # MinServers, events) to the clock; the other group's result is only reported. Plain
 # NTPv4 servers (where their group allows it) are queried alike through
 # nts.plainntp, without key exchange; NTPv4-over-TLS (SMGW) servers alike through nts.smgw,
-# one TLS connection per query.
+# one TLS connection per query. A round does nothing (no key exchange, no query, no
+# clock change) while ClockCtrlr TimeSource lists no NTP (nts.config.NTP_OFF, the
+# status reason of every group).
 #
 # State that lets a restart skip the key exchange goes to flash (nts.state) so that a
 # cookie lives in RAM or on flash, never both: after a key exchange (or a restart) the
@@ -45,6 +47,7 @@ import gc
 from nts import policy, selection, sources, timescale
 from nts.association import ACTION_QUERY
 from nts.buildtime import BUILD_TIME
+from nts.config import NTP_OFF
 from nts.errors import NTSError, StateError
 from nts.peer import DO_KEY_EXCHANGE, DO_QUERY, Peer, uniform
 from nts.platform import random_bytes, ticks_diff, ticks_ms
@@ -260,6 +263,15 @@ class Engine:
         """One round over every group; returns the clock group's Selection."""
         if self._next_config is not None:
             self._adopt(self._next_config)
+        if not self.config.uses_ntp():
+            # ClockCtrlr TimeSource without NTP: no key exchange, query or clock change
+            # (the CSMS time is used instead, nts.ocpp.csmstime). Checked once per round,
+            # after a new configuration is taken: a TimeSource change starts or stops
+            # NTS at this boundary, and the status says why no group syncs.
+            sel = selection.Selection(False, None, None, None, [], {}, NTP_OFF)
+            self.selections = dict((g, sel) for g in self.config.groups)
+            self._persist()     # a new configuration's state file (digest) all the same
+            return sel
         self.rounds += 1
         queried = {}
         for gname in self._group_order():

@@ -169,5 +169,16 @@ def test_settings_the_firmware_does_not_implement_are_refused():
         assert e.field == "clock.TimeSource" and "not implemented" in str(e), str(e)
     d["clock"] = {"TimeSource": ["NTP", "Heartbeat", "RealTimeClock"]}
     assert Config.from_dict(d).clock["TimeSource"] == ["NTP", "Heartbeat", "RealTimeClock"]
+    # RealTimeClock first would mean NTS never corrects a trusted clock: not implemented.
+    for order in (["RealTimeClock", "NTP"], ["Heartbeat", "RealTimeClock", "NTP"]):
+        d["clock"] = {"TimeSource": order}
+        e = raises(ConfigError, Config.from_dict, d)
+        assert e.field == "clock.TimeSource" and "list NTP first" in str(e), str(e)
+    # Heartbeat first only changes when the CSMS time is used (nts.ocpp.csmstime); no
+    # NTP at all stops the engine's rounds (test_engine).
+    for order in (["Heartbeat", "NTP"], ["RealTimeClock", "Heartbeat"], ["Heartbeat"]):
+        d["clock"] = {"TimeSource": order}
+        c = Config.from_dict(d)
+        assert c.clock["TimeSource"] == order and c.uses_ntp() == ("NTP" in order)
     d["clock"] = {"TimeSource": ["Sundial"]}
     assert "unknown" in str(raises(ConfigError, Config.from_dict, d))

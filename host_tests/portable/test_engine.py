@@ -319,6 +319,27 @@ def test_status_has_no_secrets():
     assert "CCCC" not in text and "group legal: OK" in text
 
 
+def test_no_round_without_ntp_in_time_source():
+    # ClockCtrlr TimeSource ["Heartbeat"]: the CSMS time only (nts.ocpp.csmstime); the
+    # engine neither keys, nor queries, nor touches the clock, and says why.
+    from nts.config import NTP_OFF
+    _, clock, tr, events = _setup({"a": FakeServer(), "b": FakeServer()})
+    d = _config(["a", "b"]).to_dict()
+    d["clock"]["TimeSource"] = ["Heartbeat"]
+    eng = Engine(Config.from_dict(d), clock, tr, hook=events.append, mono=Mono(),
+                 build_time=BUILD)
+    before = clock.error_ns()
+    for _ in range(2):
+        sel = _run(eng.sync_once())
+        assert not sel.ok and sel.reason == NTP_OFF
+    assert [(s.ke_calls, s.queries, s.preflights) for s in tr.servers.values()] == [(0, 0, 0)] * 2
+    assert clock.error_ns() == before and not clock.is_trusted() and events == []
+    assert eng.rounds == 0 and eng.decision is None
+    snap = eng.snapshot()
+    assert snap["groups"]["legal"]["reason"] == NTP_OFF and not snap["groups"]["legal"]["ok"]
+    assert "group legal: NO TIME: " + NTP_OFF in statusview.render(snap)
+
+
 def test_next_interval_randomized_in_range():
     eng, clock, tr, _ = _setup({"a": FakeServer(), "b": FakeServer()})
     _run(eng.sync_once())

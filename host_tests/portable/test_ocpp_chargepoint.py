@@ -1,7 +1,8 @@
 # The charge point (nts.ocpp.chargepoint) on both interpreters. Its CALL routing without
 # a network: a fresh station answers from an empty configuration, starts its engine with
 # the first valid one, queues the change as a security event, answers TriggerMessage
-# with a follow-up and unknown actions with NotImplemented. Its own CALLs over a fake
+# with a follow-up and unknown actions with NotImplemented; an installed or deleted time
+# root reaches the running engine's trust store. Its own CALLs over a fake
 # CSMS: BootNotification until Accepted (retried after the CSMS's interval), then
 # Heartbeat at the interval the CSMS gave. Reconnecting (127.0.0.1, a port nobody
 # serves): the back-off doubles up to backoff_max.
@@ -86,6 +87,33 @@ def test_fresh_station_201():
     conf, follow = cp._on_call("TriggerMessage", {"requestedMessage": "BootNotification"})
     assert conf == {"status": "Accepted"}
     follow.close()
+
+
+def test_an_installed_time_root_reaches_the_running_engine():
+    skip_in_bundle_heap(NEED_KB)
+    from nts.ocpp.chargepoint import ChargePoint
+    from rtc.simulated import SimulatedClock
+    from support import VECTOR_DIR
+    base = _state_dir("trust")
+    for group in os.listdir(base + "/certs"):       # a previous run's roots
+        for name in os.listdir(base + "/certs/" + group):
+            os.remove(base + "/certs/" + group + "/" + name)
+        os.rmdir(base + "/certs/" + group)
+    with open(VECTOR_DIR + "/ocpp_certs.jsonl") as f:
+        case = [c for c in (json.loads(line) for line in f) if c["name"] == "root_ec"][0]
+    # The vectors' clock (certificate dates), trusted.
+    cp = ChargePoint("ws://127.0.0.1:9/ocpp", "CP1", "1.6", base,
+                     SimulatedClock(1796295200 * 1000000000, trusted=True))
+    cp._on_call("ChangeConfiguration", {"key": "ntp.legal.servers", "value": "127.0.0.1"})
+    assert cp.engine.transport.store.groups() == []
+    conf, _ = cp._on_call("InstallCertificate", {"certificateType": "NetworkTimeRootCertificate",
+                                                 "certificate": case["pem"],
+                                                 "certificateGroup": "legalTimeCA"})
+    assert conf == {"status": "Accepted"}
+    assert cp.engine.transport.store.groups() == ["legalTimeCA"]     # no reboot
+    conf, _ = cp._on_call("DeleteCertificate", {"certificateHashData": case["hash"]})
+    assert conf == {"status": "Accepted"}
+    assert cp.engine.transport.store.anchors("legalTimeCA") == []
 
 
 class FakeCSMS:

@@ -124,6 +124,19 @@ def test_change_configuration_cases():
     assert change(st, "ntp.legal.minServers", "3") == "Accepted" and len(events) == 6
 
 
+def test_time_source_order():
+    skip_in_bundle_heap(108)
+    st, _ = make_station()
+    # NTS would never correct a trusted RTC: not implemented, so refused with the reason.
+    assert change(st, "ntp.timeSource", "RealTimeClock,NTP") == "Rejected"
+    assert "RealTimeClock before NTP is not implemented" in st.last_reason, st.last_reason
+    assert st.config.clock["TimeSource"] == ["NTP"] and st.engine.handed == 0
+    for value in ("Heartbeat,NTP", "NTP,RealTimeClock,Heartbeat", "RealTimeClock,Heartbeat",
+                  "Heartbeat"):
+        assert change(st, "ntp.timeSource", value) == "Accepted", (value, st.last_reason)
+        assert get16(st, "ntp.timeSource") == value
+
+
 def test_empty_entry_takes_previous():
     skip_in_bundle_heap(108)
     st, _ = make_station()

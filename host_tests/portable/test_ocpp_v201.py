@@ -52,6 +52,20 @@ def test_set_variables_results_of_every_kind():
     assert "RebootRequired" not in status
 
 
+def test_set_variables_time_source_order():
+    skip_in_bundle_heap(104)
+    st, _ = make_station()
+    status, r = set_variables(st, set_item(CLOCK, "TimeSource", "RealTimeClock,NTP"),
+                              set_item(CLOCK, "StepThreshold", "0.5"))
+    assert status == ["Rejected", "Accepted"]       # the valid change alone goes through
+    info = r[0]["attributeStatusInfo"]
+    assert info["reasonCode"] == "InvalidValue"
+    assert "RealTimeClock before NTP is not implemented" in info["additionalInfo"], info
+    assert st.config.clock["TimeSource"] == ["NTP"] and st.config.clock["StepThreshold"] == 0.5
+    status, _ = set_variables(st, set_item(CLOCK, "TimeSource", "Heartbeat,NTP"))
+    assert status == ["Accepted"] and st.config.clock["TimeSource"] == ["Heartbeat", "NTP"]
+
+
 def test_set_variables_coupled_changes_go_together():
     skip_in_bundle_heap(104)
     st, _ = make_station()

@@ -88,15 +88,15 @@ def delete_certificate(store, req, ocpp="2.0.1"):
     return _status(ocpp, store.delete(req["certificateHashData"]))
 
 
-def trust_reloader(engine, ca_dir):
-    """An on_change for CertStore: the engine's next key exchange uses the new anchors
-    (servers keep their running NTS sessions until their next key exchange)."""
-    def reload():
-        from nts.errors import ConfigError
-        from nts.service import trust_store
+def trust_store(ca_dir):
+    """The engine's TrustStore from the store's CA_DIR (nts.service.trust_store), at start
+    and after every CertStore change (the next key exchange uses the new anchors; running
+    NTS sessions are kept until then). An empty one once the last certificate is
+    deleted: nothing is trusted, where nts.service refuses to start."""
+    from nts.errors import ConfigError
+    from nts.service import trust_store as load
+    try:
+        return load(ca_dir)
+    except ConfigError:
         from nts.tls.trust import TrustStore
-        try:
-            engine.transport.store = trust_store(ca_dir)
-        except ConfigError:             # the last one deleted: nothing is trusted now
-            engine.transport.store = TrustStore()
-    return reload
+        return TrustStore()

@@ -109,19 +109,12 @@ class ChargePoint:
 
     # --- the engine ----------------------------------------------------------------------
 
-    def _trust_store(self):
-        from nts.errors import ConfigError
-        from nts.service import trust_store
-        try:
-            return trust_store(self.ca_dir)
-        except ConfigError:
-            from nts.tls.trust import TrustStore
-            return TrustStore()
-
     def _start_engine(self):
         from nts.engine import Engine, Transport
+        from nts.ocpp.certificates import trust_store
         from nts.state import Store
-        self.engine = Engine(self.station.config, self.clock, Transport(self._trust_store()),
+        self.engine = Engine(self.station.config, self.clock,
+                             Transport(trust_store(self.ca_dir)),
                              Store(self.dir + "/nts_state.bin"), self._hook)
         self.station.engine = self.engine
         n = self.engine.load_state()
@@ -130,7 +123,8 @@ class ChargePoint:
 
     def _trust_changed(self):
         if self.engine is not None:
-            self.engine.transport.store = self._trust_store()
+            from nts.ocpp.certificates import trust_store
+            self.engine.transport.store = trust_store(self.ca_dir)
         self._kick.set()
 
     def _hook(self, e):

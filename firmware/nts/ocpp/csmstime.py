@@ -6,9 +6,14 @@
 #   (nts.ocpp.rfc3339). A round trip over MAX_RTT_S is not a measurement.
 # - TimeSource is honoured in order: "Heartbeat" is used only when it is listed and no
 #   source before it has time now ("NTP": the clock group synced within its
-#   MaxInterval; "RealTimeClock": the clock is trusted; nts.config refuses the others).
+#   MaxInterval; "RealTimeClock": the clock is trusted; nts.config refuses the others,
+#   and "RealTimeClock" before "NTP"). Without "NTP" the engine runs no NTS at all
+#   (nts.engine), so the CSMS time is all that sets the clock.
 # - Never over an authenticated legal-group result: while the legal group has a sync
-#   within MaxInterval, the CSMS time is ignored whatever TimeSource says.
+#   within MaxInterval, the CSMS time is ignored whatever TimeSource says. So "Heartbeat"
+#   before "NTP" changes only when the CSMS time is used, never whether NTS syncs: with
+#   a legal group it behaves as "NTP" first; with only a local group the CSMS time is
+#   used even while that group has NTP time.
 # - Applied like an NTS result (nts.policy rules: step above StepThreshold, else slew),
 #   with ClockAdjusted and, above TimeAdjustmentReportingThreshold, SettingSystemTime
 #   (sources ["Heartbeat"]) to the engine's hook.

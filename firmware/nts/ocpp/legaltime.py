@@ -5,7 +5,9 @@
 # agreeing authenticated sources, which is all the engine counts as a sync) is at most
 # MaxInterval old (the largest MaxInterval of the group's servers: the longest gap the
 # configuration itself allows), and MaxErrors consecutive failures have not switched the
-# features off (the group's ErrorCounter).
+# features off (the group's ErrorCounter). Without NTP in ClockCtrlr TimeSource no new
+# sync comes (the engine runs no round): a sync still within MaxInterval stays valid,
+# and a refusal says that NTP is off.
 #
 # OCMF time status (OCMF "TM" suffix): S = synchronized (legal time valid); R = relative:
 # legal time was valid earlier since boot and the clock has run on its own since (times
@@ -15,6 +17,7 @@
 #
 # OCMF "TM" value: the local time (ClockCtrlr TimeOffset, nts.localtime) with
 # milliseconds, its offset and the flag: "2026-12-03T08:30:00,000+0100 S".
+from nts.config import NTP_OFF
 from nts.timescale import NS_PER_S
 
 
@@ -31,12 +34,13 @@ def status(engine, now_ns=None):
     if counter is not None and counter.disabled:
         return False, "legal time off: %d consecutive failures (MaxErrors %d)" % (
             counter.count, counter.max_errors), fallback
+    off = "" if engine.config.uses_ntp() else NTP_OFF + ": "
     if last is None:
-        return False, "no legal-time sync since start", fallback
+        return False, off + "no legal-time sync since start", fallback
     max_interval = max(engine.config.server(c).MaxInterval for c in cfg.Clients)
     age = (now - last) // NS_PER_S
     if age > max_interval:
-        return False, "last legal-time sync %d s ago, more than MaxInterval %d s" % (
+        return False, off + "last legal-time sync %d s ago, more than MaxInterval %d s" % (
             age, max_interval), fallback
     return True, "synced %d s ago by at least %d agreeing NTS sources" % (
         age, cfg.MinServers), "S"
