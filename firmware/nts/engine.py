@@ -137,7 +137,7 @@ class Engine:
         self.group_counters = dict((g, policy.group_counter(config.groups[g]))
                                    for g in config.groups)
         self.selections = {}
-        self.decision = None
+        self.last_adjustment = None     # the clock group's last round: step, slew or None
         self.last_sync_ns = {}
         self.floor_s = build_time
         self.last_good_ns = 0
@@ -325,7 +325,7 @@ class Engine:
         d = policy.decide(sel, group, self.config.clock, now_ns, trusted,
                           clock.can_slew, clock.resolution_ns,
                           None if trusted else self._authenticated(sel))
-        self.decision = d
+        self.last_adjustment = d.kind
         if d.kind is not None and gname == "legal" and any(
                 self._by_name[n].cfg.SignedResponses for n in sel.truechimers):
             from nts import signed
@@ -519,7 +519,8 @@ class Engine:
                          "reason": sel.reason if sel else "not synced yet"}
         return {"time_ns": self.clock.now_ns(),
                 "clock": {"driver": type(self.clock).__name__,
-                          "trusted": self.clock.is_trusted()},
+                          "trusted": self.clock.is_trusted(),
+                          "last_adjustment": self.last_adjustment},
                 "store_error": self.store_error,
                 "groups": groups, "servers": [self._server_snapshot(p) for p in self.peers]}
 

@@ -4,7 +4,8 @@
 # engine passes its whole session objects' fields.
 #
 # Snapshot (every key optional):
-#   {"time_ns": int, "clock": {"driver": str, "trusted": bool},
+#   {"time_ns": int, "clock": {"driver": str, "trusted": bool, "last_adjustment": "step" |
+#                              "slew" | None (what the clock group's last round did)},
 #    "store_error": str,
 #    "groups": {"legal": {"ok": bool, "offset": float, "truechimers": [names],
 #                         "rejected": {name: why}, "min_servers": int, "errors": int,
@@ -70,8 +71,13 @@ def model(snapshot):
         groups[name] = g
     clock = snapshot.get("clock", {})
     return {"time_ns": snapshot.get("time_ns"),
-            "clock": {"driver": str(clock.get("driver", "")), "trusted": bool(clock.get("trusted"))},
+            "clock": {"driver": str(clock.get("driver", "")), "trusted": bool(clock.get("trusted")),
+                      "last_adjustment": _adjustment(clock.get("last_adjustment"))},
             "groups": groups, "servers": servers}
+
+
+def _adjustment(v):
+    return v if v in ("step", "slew") else None
 
 
 def _ms(v):
@@ -88,6 +94,9 @@ def render(snapshot):
     clock = m["clock"]
     head += "; clock %s%s" % ("trusted" if clock["trusted"] else "NOT trusted",
                               " (%s)" % clock["driver"] if clock["driver"] else "")
+    if clock["last_adjustment"]:
+        head += ", %s by the last round" % {"step": "stepped", "slew": "slewed"}[
+            clock["last_adjustment"]]
     lines.append(head)
     for name in sorted(m["groups"]):
         g = m["groups"][name]

@@ -34,7 +34,7 @@ def test_model_whitelists_and_counts():
     assert m["servers"][1]["aead_name"] == "" and m["servers"][1]["offset"] is None
     assert m["groups"]["legal"]["truechimers"] == ["ptb1", "ptb2"]
     assert m["groups"]["local"]["disabled"] is True
-    assert m["clock"] == {"driver": "ESP32RTC", "trusted": True}
+    assert m["clock"] == {"driver": "ESP32RTC", "trusted": True, "last_adjustment": None}
     text = repr(m)
     assert "deadbeef" not in text and "\\xde" not in text and "\\xc0" not in text
 
@@ -62,6 +62,15 @@ def test_legal_disabled_is_loud_and_empty_snapshot_renders():
     assert "LEGAL-TIME FEATURES DISABLED" in statusview.render(snap)
     text = statusview.render({})
     assert text.startswith("mpnts status; clock NOT trusted")
+
+
+def test_last_adjustment_is_shown_and_odd_ones_dropped():
+    for kind, said in (("step", "stepped"), ("slew", "slewed")):
+        snap = {"clock": {"driver": "UnixClock", "trusted": True, "last_adjustment": kind}}
+        assert statusview.render(snap).split("\n")[0] == \
+            "mpnts status; clock trusted (UnixClock), %s by the last round" % said
+    assert statusview.model({"clock": {"last_adjustment": "jump"}})["clock"][
+        "last_adjustment"] is None
 
 
 def test_odd_values_do_not_crash():
