@@ -4,11 +4,14 @@ p384_twin.py) from one description, so each pair is the same code but for the vi
 annotations.
 
 Why one interpreter function per curve: calling viper from Python costs ~1-1.5k unix-port
-instructions per call, as much as a sixth of a field multiplication, so a whole point
-doubling or mixed addition is ONE call: `run` executes a short program of field
-operations (nts.crypto.ec_limbs) over a workspace of limb slots. Each operation's code
+instructions per call, as much as a third of a field multiplication, so a whole slice of
+work (the odd multiples of a point and their affine forms, or a run of a walk's
+doublings and additions) is ONE call: `run` executes a program of field operations that
+nts.crypto.ec_limbs assembles, over a workspace of limb slots. Each operation's code
 exists once (straight-line over locals: viper pays per statement, and a loop or an array
-access costs as much as the arithmetic), which keeps the native code small.
+access costs as much as the arithmetic), which keeps the native code small. A product
+term is `v = ai * x + v` with the accumulator and the multiplier in the two register
+locals (the X25519 kernel's shape, tools/gen_x25519_field.py).
 
 The limb count is a parameter (CURVES below): 13-bit limbs, N = ceil(bits / 13).
 
@@ -22,14 +25,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BITS = 13
 MASK = (1 << BITS) - 1
 
-# name, p, bits of p
+# name, p, bits of p, compact: P-384's code in the shorter forms of _mul and _run (in
+# the faster ones its plain twin overflows MicroPython's bytecode: the interpreter
+# loop's jumps)
 CURVES = (
-    ("p256", 2**256 - 2**224 + 2**192 + 2**96 - 1, 256),
-    ("p384", 2**384 - 2**128 - 2**96 + 2**32 - 1, 384),
+    ("p256", 2**256 - 2**224 + 2**192 + 2**96 - 1, 256, False),
+    ("p384", 2**384 - 2**128 - 2**96 + 2**32 - 1, 384, True),
 )
-
-# Operation codes of `run`'s programs (4 bytes each: op, d, a, b; slots of N limbs).
-OPS = (("END", 0), ("MUL", 1), ("SQR", 2), ("LOADT", 5), ("LIN", 16))
 
 
 def signed_terms(x):
@@ -51,8 +53,9 @@ def limbs(x, n):
 
 
 class Field:
-    def __init__(self, name, p, nbits):
+    def __init__(self, name, p, nbits, compact):
         self.name = name
+        self.compact = compact
         self.p = p
         self.nbits = nbits
         self.n = -(-nbits // BITS)
@@ -73,34 +76,89 @@ def _term(sign, expr, shift):
     return ("+ " if sign > 0 else "- ") + e
 
 
-def _carry_store(f, r, out, base):
-    """Carry locals r[0..N-1] (any sign, total in [0, 2^(13N))) into 13-bit limbs stored
-    at out[base + i], through a fold of the bits above 2^nbits."""
+SUB = 16 + 7   # LIN with ka = 1, kb = -1, a third of a verification's linear steps
+
+
+def _linear(f, r, four_p, sub=False):
+    """LIN: d = ka a + kb b (+ kc 4p), limb by limb with the carry in the register `v`
+    into locals r[i], then the bits above 2^nbits folded back (2^nbits = s mod p) and
+    stored as 13-bit limbs. sub: the code for ka = 1, kb = -1 alone (no products)."""
     n = f.n
-    lines = ["c = 0"]
-    for i in range(n - 1):
-        lines.append("v = %s + c" % r[i])
-        lines.append("%s = v & 0x%X" % (r[i], MASK))
-        lines.append("c = v >> %d" % BITS)
-    lines.append("v = %s + c" % r[n - 1])
-    lines.append("h = v >> %d" % f.top)
-    lines.append("%s = v & 0x%X" % (r[n - 1], (1 << f.top) - 1))
+    lines = ["v = 0"]
+    for k in range(n):
+        if sub:
+            lines.append("v = int(ws[ia + %d]) - int(ws[ib + %d]) + %d + v"
+                         % (k, k, four_p[k]))
+        else:
+            lines.append("v = ka * int(ws[ia + %d]) + kb * int(ws[ib + %d]) + kc * %d + v"
+                         % (k, k, four_p[k]))
+        if k < n - 1:
+            lines += ["%s = v & 0x%X" % (r[k], MASK), "v = v >> %d" % BITS]
+    lines += ["h = v >> %d" % f.top, "%s = v & 0x%X" % (r[n - 1], (1 << f.top) - 1)]
     adds = {}
     for sign, e in f.s:
         adds.setdefault(e // BITS, []).append(_term(sign, "h", e % BITS))
-    lines.append("c = 0")
+    lines.append("v = 0")
     for i in range(n):
         extra = " ".join(adds.get(i, []))
-        lines.append("v = %s %s+ c" % (r[i], extra + " " if extra else ""))
+        lines.append("v = %s %s+ v" % (r[i], extra + " " if extra else ""))
         if i < n - 1:
-            lines.append("%s[%s + %d] = v & 0x%X" % (out, base, i, MASK))
-            lines.append("c = v >> %d" % BITS)
+            lines += ["ws[id + %d] = v & 0x%X" % (i, MASK), "v = v >> %d" % BITS]
         else:
-            lines.append("%s[%s + %d] = v" % (out, base, i))
+            lines.append("ws[id + %d] = v" % i)
     return lines
 
 
 def _mul(f, square):
+    """Montgomery's product by columns: in the accumulator `v` with the multiplier in `x`
+    (the kernel's two register locals; `x` set only when it changes), a term is
+    `v = ai * x + v`, and a square multiplies by d_j = 2 a_j once per pair; compact:
+    a column is one expression."""
+    if f.compact:
+        return _mul_columns(f, square)
+    n = f.n
+    lines = ["a%d = int(ws[ia + %d])" % (i, i) for i in range(n)]
+    if square:
+        lines += ["d%d = a%d + a%d" % (j, j, j) for j in range(1, n)]
+    else:
+        lines += ["b%d = int(ws[ib + %d])" % (i, i) for i in range(n)]
+    contrib = {}
+    for j in range(n):
+        for sign, e in f.p1:
+            contrib.setdefault(j + e // BITS, []).append((sign, "m%d" % j, e % BITS))
+    held = [None]
+
+    def term(i, mult):
+        if held[0] != mult:
+            lines.append("x = %s" % mult)
+            held[0] = mult
+        lines.append("v = a%d * x + v" % i)
+    lines.append("v = 0")
+    for k in range(2 * n - 1):
+        lo, hi = max(0, k - n + 1), min(k, n - 1)
+        pairs = [(i, k - i) for i in range(lo, hi + 1)]
+        if k % 2:
+            pairs.reverse()     # a column often starts with the last one's multiplier
+        for i, j in pairs:
+            if not square:
+                term(i, "b%d" % j)
+            elif i < j:
+                term(i, "d%d" % j)
+            elif i == j:
+                term(i, "a%d" % j)
+        for sign, m, shift in contrib.get(k, []):
+            e = "(%s << %d)" % (m, shift) if shift else m
+            lines.append("v = %s + v" % e if sign > 0 else "v = v - %s" % e)
+        if k < n:
+            lines.append("m%d = v & 0x%X" % (k, MASK))
+        else:
+            lines.append("ws[id + %d] = v & 0x%X" % (k - n, MASK))
+        lines.append("v = v >> %d" % BITS)
+    lines.append("ws[id + %d] = v" % (n - 1))
+    return lines
+
+
+def _mul_columns(f, square):
     n = f.n
     lines = ["a%d = int(ws[ia + %d])" % (i, i) for i in range(n)]
     if not square:
@@ -135,13 +193,21 @@ def _run(f, viper):
     n = f.n
     r = ["r%d" % i for i in range(n)]
     four_p = limbs(4 * f.p, n)
-    body = ["i = 0", "while True:"]
+    body = ["main = prog", "insub = 0", "ret = 0", "i = 0", "while True:"]
+    # A call (DIG, DBL) runs a program of sub until its END, then returns.
+    call = ["ret = i", "insub = 1", "prog = sub"]
     blk = [
         "op = int(prog[i])",
         "if op == 0:",
-        "    break",
+        "    if insub == 0:",
+        "        break",
+        "    prog = main",
+        "    i = ret",
+        "    insub = 0",
+        "    continue",
         "id = int(prog[i + 1]) * %d" % n,
-        "ia = int(prog[i + 2]) * %d" % n,
+        "a = int(prog[i + 2])",
+        "ia = a * %d" % n,
         "b = int(prog[i + 3])",
         "ib = b * %d" % n,
         "i += 4",
@@ -150,31 +216,59 @@ def _run(f, viper):
     blk += ["    " + x for x in _mul(f, False)]
     blk.append("elif op == 2:")
     blk += ["    " + x for x in _mul(f, True)]
+    # DIG a, b: digit byte dig[a] (two's complement, odd or 0) of a NAF and its table
+    # of odd multiples from slot b: for d != 0 the point |d| P goes to slots 9, 10 and
+    # sub's program SET+ / SET- (dig[0] = 0: nothing started) or ADD+ / ADD- runs
+    # (sub[0..3]: their first operations); dig[0] becomes 1.
+    blk += ["elif op == 3:",
+            "    d = int(dig[a])",
+            "    if d != 0:",
+            "        s = 0",
+            "        if d >= 128:",
+            "            s = 1",
+            "            d = 256 - d",
+            "        t = (b + (d >> 1) * 2) * %d" % n,
+            "        for k in range(%d):" % n,
+            "            ws[%d + k] = ws[t + k]" % (9 * n),
+            "            ws[%d + k] = ws[t + %d + k]" % (10 * n, n),
+            "        if int(dig[0]) != 0:",
+            "            s += 2",
+            "        dig[0] = 1"] + ["        " + c for c in call] + [
+            "        i = int(sub[s]) * 4"]
+    # DBL: sub's program sub[4] (the doubling) once something started.
+    blk += ["elif op == 4:",
+            "    if int(dig[0]) != 0:"] + ["        " + c for c in call] + [
+            "        i = int(sub[4]) * 4"]
     blk.append("elif op == 5:")
-    blk.append("    t = toff + ia")
     blk.append("    for k in range(%d):" % n)
-    blk.append("        ws[id + k] = tab[t + k]")
+    blk.append("        ws[id + k] = ws[ia + k]")
     # LIN, op = 16 ka + kb + 8: d = ka a + kb b (+ 4 |kb| p if kb < 0), ka in 1..15,
-    # kb in -8..7; one carry-and-fold block serves every linear step.
+    # kb in -8..7; one carry-and-fold block serves every linear step (but d = a - b
+    # where not compact).
+    if not f.compact:
+        blk.append("elif op == %d:" % SUB)
+        blk += ["    " + x for x in _linear(f, r, four_p, sub=True)]
     blk.append("else:")
     blk.append("    ka = op >> 4")
     blk.append("    kb = (op & 15) - 8")
     blk.append("    kc = 0")
     blk.append("    if kb < 0:")
     blk.append("        kc = 0 - kb")
-    blk += ["    %s = ka * int(ws[ia + %d]) + kb * int(ws[ib + %d]) + kc * %d"
-            % (r[k], k, k, four_p[k]) for k in range(n)]
-    blk += ["    " + x for x in _carry_store(f, r, "ws", "id")]
+    blk += ["    " + x for x in _linear(f, r, four_p)]
     body += ["    " + x for x in blk]
-    sig = ("prog: ptr8, ws: ptr32, tab: ptr32, toff: int" if viper
-           else "prog, ws, tab, toff")
-    doc = ('    """Run prog (4-byte operations: op, d, a, b; slots of %d limbs of ws, a\n'
-           '    LOADT source at tab[toff + a * %d]) until END (0):\n'
+    sig = ("v: int, x: int, prog: ptr8, ws: ptr32, dig: ptr8, sub: ptr8" if viper
+           else "v, x, prog, ws, dig, sub")
+    doc = ('    """Run prog (4-byte operations: op, d, a, b; slots of %d limbs of ws) until\n'
+           '    END (0):\n'
            '      1 MUL  d = a * b / 2^%d (mod p)    2 SQR d = a * a / 2^%d (mod p)\n'
-           '      5 LOADT d = the tab slot a\n'
+           '      3 DIG  the walk\'s addition of NAF digit dig[a], table at slot b\n'
+           '      4 DBL  the walk\'s doubling, once dig[0] says it started\n'
+           '      5 COPY d = a\n'
            '      16 ka + kb + 8: LIN d = ka a + kb b + (4 |kb| p if kb < 0)\n'
-           '    Every result below 2^%d, in 13-bit limbs (the top one below 2^%d)."""'
-           % (n, n, BITS * n, BITS * n, f.nbits + 1, f.top + 1))
+           '    Every result below 2^%d, in 13-bit limbs (the top one below 2^%d); d may\n'
+           '    be an operand. v and x are scratch (pass 0, 0): viper keeps a function\'s\n'
+           '    first two locals in registers."""'
+           % (n, BITS * n, BITS * n, f.nbits + 1, f.top + 1))
     out = (["@micropython.viper"] if viper else []) + ["def run(%s):" % sig, doc]
     out += ["    " + x for x in body]
     return "\n".join(out)
@@ -223,8 +317,8 @@ def render(f, viper):
 
 
 def targets():
-    for name, p, nbits in CURVES:
-        f = Field(name, p, nbits)
+    for name, p, nbits, compact in CURVES:
+        f = Field(name, p, nbits, compact)
         yield os.path.join(ROOT, "firmware", "nts", "crypto", name + "_viper.py"), f, True
         yield os.path.join(ROOT, "host_tests", "portable", name + "_twin.py"), f, False
 

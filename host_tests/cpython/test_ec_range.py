@@ -63,9 +63,9 @@ CASES = ((ec.P256, p256_twin.run), (ec.P384, p384_twin.run))
 
 
 def checked_run(run):
-    def call(prog, ws, tab, toff):
+    def call(v, x, prog, ws, dig, sub):
         w = Limbs(Checked(v) for v in ws)
-        run(prog, w, Limbs(Checked(v) for v in tab), toff)
+        run(v, x, prog, w, dig, sub)
         for i in range(len(ws)):
             ws[i] = int(w[i])
     return call
@@ -92,7 +92,7 @@ def _op(c, run, op, a, b, coeff=None):
     ws = [0] * (f.n * 4)
     _raw(f, ws, 1, a)
     _raw(f, ws, 2, b)
-    checked_run(run)(bytes((op, 0, 1, 2, 0, 0, 0, 0)), ws, [0] * f.n, 0)
+    checked_run(run)(0, 0, bytes((op, 0, 1, 2, 0, 0, 0, 0)), ws, bytearray(1), b"")
     v = _value(f, ws, 0)
     assert v < 1 << (c.n_bits + 1), "result above 2^(nbits+1)"
     return v
@@ -120,11 +120,12 @@ def test_every_linear_step_on_edge_values():
 
 
 def _checked_mul_add(c, run, u1, u2, q):
+    # nts.crypto.ec's limb path (odd multiples of q, their affine forms, the walk) on
+    # the checked twin.
     f = ec_limbs.Field(c.p, c.limbs)
-    q_odd = slices.run(ec.odd_multiples_steps(c, q, 4))
-    pairs = [(ec._wnaf(u1, ec.G_WINDOW), ec_limbs.table(f, c.g_odd)),
-             (ec._wnaf(u2, 4), ec_limbs.table(f, q_odd))]
-    return slices.run(ec_limbs.mul_steps(f, checked_run(run), pairs, 64))
+    kernel = (f, checked_run(run), ec_limbs.template(f, c.g_odd))
+    return slices.run(ec._limb_steps(c, kernel, ec._wnaf(u1, ec.G_WINDOW), ec._wnaf(u2, 4),
+                                     q, 4))
 
 
 def test_checked_scalar_multiplications_match_big_ints():

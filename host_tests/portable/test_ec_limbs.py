@@ -17,12 +17,15 @@ from portability import require_viper
 _CASES = ((ec.P256, p256_twin), (ec.P384, p384_twin))
 
 
-def _walk(c, run, u1, u2, q):
+def _kernel(c, run):
     f = ec_limbs.Field(c.p, c.limbs)
-    q_odd = slices.run(ec.odd_multiples_steps(c, q, 4))
-    pairs = ((ec._wnaf(u1, ec.G_WINDOW), ec_limbs.table(f, c.g_odd)),
-             (ec._wnaf(u2, 4), ec_limbs.table(f, q_odd)))
-    return slices.run(ec_limbs.mul_steps(f, run, pairs, 64))
+    return f, run, ec_limbs.template(f, c.g_odd)
+
+
+def _walk(c, run, u1, u2, q):
+    # nts.crypto.ec's limb path on run: None where the walk met a special case.
+    return slices.run(ec._limb_steps(c, _kernel(c, run), ec._wnaf(u1, ec.G_WINDOW),
+                                     ec._wnaf(u2, 4), q, 4))
 
 
 def _affine(c, pt):
@@ -39,10 +42,17 @@ def test_twin_walk_matches_big_ints():
 
 
 def test_special_cases_end_at_z_zero():
-    # Q = G: u1 = u2 = 1 adds G to itself; u1 = 1, u2 = n - 1 gives infinity.
+    # Q = G: u1 = u2 = 1 adds G to itself; u1 = 1, u2 = n - 1 gives infinity; both end
+    # at Z = 0, which the limb path reports as None.
     for c, twin in _CASES:
-        assert _walk(c, twin.run, 1, 1, c.g)[2] == 0
-        assert _walk(c, twin.run, 1, c.n - 1, c.g)[2] == 0
+        f, run, fixed = _kernel(c, twin.run)
+        for u2 in (1, c.n - 1):
+            ws = ec_limbs.workspace(f, fixed, ec_limbs.odd_slots(4))
+            t = ec_limbs.G_TABLE + 2 * len(c.g_odd)
+            assert ec_limbs.odd_multiples(f, run, ws, t, c.g, 4)
+            pairs = ((ec._wnaf(1, ec.G_WINDOW), ec_limbs.G_TABLE), (ec._wnaf(u2, 4), t))
+            assert slices.run(ec_limbs.mul_steps(f, run, ws, pairs, 64))[2] == 0
+            assert _walk(c, twin.run, 1, u2, c.g) is None
         # and nts.crypto.ec's answer stays right whatever path it takes
         assert _affine(c, slices.run(ec._mul_add_steps(c, 1, 1, c.g))) == \
             _affine(c, slices.run(ec._mul_add_steps(c, 2, 0, c.g)))
@@ -50,8 +60,10 @@ def test_special_cases_end_at_z_zero():
 
 
 def _limbs(f, seed, top):
-    # Deterministic limbs up to the stored bounds (13 bits; the top limb below 2^(nbits+1)).
-    out = array("i", bytes(4 * f.n * ec_limbs.SLOTS))
+    # Deterministic limbs up to the stored bounds (13 bits; the top limb below 2^(nbits+1))
+    # in every slot of a verification's workspace.
+    slots = ec_limbs.G_TABLE + 16 + ec_limbs.odd_slots(4)
+    out = array("i", bytes(4 * f.n * slots))
     x = seed
     for i in range(len(out)):
         x = (x * 1103515245 + 12345) & 0x7FFFFFFF
@@ -62,16 +74,27 @@ def _limbs(f, seed, top):
 
 
 def test_viper_kernels_match_plain_twins():
+    # Every operation and every program kind: the doubling, additions and settings from
+    # a table slot (+-), and the walk's DBL / DIG steps over digits 0, +-1, +-3, +-15
+    # with and without a started point.
     require_viper()
     from nts.crypto import p256_viper, p384_viper
-    progs = (ec_limbs._DOUBLE, ec_limbs._ADD_POS, ec_limbs._ADD_NEG, ec_limbs._SET_NEG)
+    progs = [ec_limbs._DOUBLE, ec_limbs._from_table(14) + ec_limbs._ADD,
+             ec_limbs._from_table(16) + ec_limbs._ADD_NEG,
+             ec_limbs._from_table(18) + ec_limbs._SET_NEG,
+             bytes((ec_limbs._COPY, 7, 8, 0, ec_limbs._lin(9, -8), 5, 6, 7))]
+    walk = bytes((ec_limbs._DBL, 0, 0, 0, ec_limbs._DIG, 0, 1, 12, ec_limbs._DIG, 0, 2, 12,
+                  ec_limbs._DBL, 0, 0, 0, ec_limbs._DIG, 0, 3, 12))
+    digit_sets = ((0, 1, 0, 253), (1, 0, 3, 0), (1, 255, 15, 241), (0, 0, 0, 0))
     for (c, twin), kernel in zip(_CASES, (p256_viper, p384_viper)):
         f = ec_limbs.Field(c.p, c.limbs)
         for seed in range(6):
             ws = _limbs(f, seed, seed == 0)
-            tab = _limbs(f, seed + 50, seed == 1)
-            for prog in progs:
+            cases = [(prog + ec_limbs._END_OP, (0,)) for prog in progs]
+            cases += [(walk + ec_limbs._END_OP, digits) for digits in digit_sets]
+            for prog, digits in cases:
                 w1, w2 = array("i", ws), array("i", ws)
-                kernel.run(prog, w1, tab, 2 * f.n)
-                twin.run(prog, w2, tab, 2 * f.n)
-                assert w1 == w2, (c.name, seed)
+                d1, d2 = bytearray(digits), bytearray(digits)
+                kernel.run(0, 0, prog, w1, d1, ec_limbs._SUB)
+                twin.run(0, 0, prog, w2, d2, ec_limbs._SUB)
+                assert w1 == w2 and d1 == d2, (c.name, seed, digits)

@@ -41,7 +41,7 @@ class Curve:
         self.slice_digits = slice_digits      # NAF digits per slice (module comment)
         self.limbs = limbs                    # 13-bit limbs of the viper kernel
         self.limb_slice = limb_slice          # NAF digits per slice on that kernel
-        self.kernel = None                    # (ec_limbs.Field, run, G table), at first use
+        self.kernel = None                    # (ec_limbs.Field, run, template), at first use
 
 
 P256 = Curve(
@@ -193,20 +193,36 @@ def _wnaf(k, w):
     """Width-w NAF of k >= 0 (w <= 7), least significant digit first, one byte per digit
     (two's complement; a list would need one 2-4 KB block, hard to find in a fragmented
     heap). Each nonzero digit is odd, |d| < 2**(w-1), and at least w-1 zeros follow
-    it, so ~1/(w+1) of the digits are nonzero."""
+    it, so ~1/(w+1) of the digits are nonzero.
+
+    Read from k's bytes with small ints (a big-int shift per bit cost ~0.6 M unix-port
+    instructions for 256 bits): at bit i, t = the next w bits + the carry c that the
+    digits below left (0 or 1); an odd t gives the digit d = t mod+- 2^w and carry
+    t < d, which clears those w bits; an even t moves to its lowest set bit, c kept."""
     digits = bytearray(len("%x" % k) * 4 + 1)
+    kb = k.to_bytes(len(digits) // 8 + 3, "little")
     full = 1 << w
     half = full >> 1
-    i = 0
-    while k:
-        if k & 1:
-            d = k & (full - 1)
-            if d >= half:
-                d -= full
-            k -= d
-            digits[i] = d & 0xFF
-        k >>= 1
-        i += 1
+    mask = full - 1
+    end = len(digits)
+    i = c = 0
+    while i < end:
+        j = i >> 3
+        t = (((kb[j] | (kb[j + 1] << 8)) >> (i & 7)) & mask) + c
+        if t & 1:
+            if t >= half:
+                digits[i] = (t - full) & 0xFF
+                c = 1
+            else:
+                digits[i] = t
+                c = 0
+            i += w
+        elif t:
+            while not t & 1:
+                t >>= 1
+                i += 1
+        else:
+            i += w
     return digits
 
 
@@ -223,8 +239,8 @@ def _add_digit(c, r, d, odd):
 
 
 def _kernel(c):
-    """(ec_limbs.Field, run, G table) of c's viper kernel, or None: with viper off
-    (nts.platform.viper_enabled()) nothing of it is imported. Made at first use (the
+    """(ec_limbs.Field, run, workspace template) of c's viper kernel, or None: with viper
+    off (nts.platform.viper_enabled()) nothing of it is imported. Made at first use (the
     kernel's compile and the G table's conversion)."""
     if c.kernel is None:
         if not viper_enabled():
@@ -235,27 +251,27 @@ def _kernel(c):
         else:
             from nts.crypto.p384_viper import run
         f = ec_limbs.Field(c.p, c.limbs)
-        c.kernel = (f, run, ec_limbs.table(f, c.g_odd))
+        c.kernel = (f, run, ec_limbs.template(f, c.g_odd))
     return c.kernel
 
 
 def _limb_steps(c, kernel, naf_g, naf_q, q, count):
     """NAF(u1) * G + NAF(u2) * q (either NAF may be None) on the limb kernel, with
-    `count` odd multiples of the affine q made there too (one inversion, here); None if
-    the walk met a special case (nts.crypto.ec_limbs)."""
+    `count` odd multiples of the affine q made there too; None if the walk met a special
+    case (nts.crypto.ec_limbs)."""
     from nts.crypto import ec_limbs
-    f, run, g_table = kernel
+    f, run, fixed = kernel
     pairs = []
     if naf_g is not None:
-        pairs.append((naf_g, g_table))
+        pairs.append((naf_g, ec_limbs.G_TABLE))
+    ws = ec_limbs.workspace(f, fixed, ec_limbs.odd_slots(count) if naf_q is not None else 0)
     if naf_q is not None:
-        jac = ec_limbs.odd_multiples(f, run, ec_limbs.table(f, (q,)), count)
-        for pt in jac:
-            if pt[2] == 0:
-                return None
-        pairs.append((naf_q, ec_limbs.table(f, _batch_affine(c, jac))))
+        t = ec_limbs.G_TABLE + 2 * len(c.g_odd)
+        if not ec_limbs.odd_multiples(f, run, ws, t, q, count):
+            return None
+        pairs.append((naf_q, t))
         yield
-    r = yield from ec_limbs.mul_steps(f, run, pairs, c.limb_slice)
+    r = yield from ec_limbs.mul_steps(f, run, ws, pairs, c.limb_slice)
     if r[2] == 0:
         return None
     return r

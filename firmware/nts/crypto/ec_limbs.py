@@ -1,9 +1,12 @@
 # P-256/P-384 scalar multiplication on 32-bit-safe limbs (issue 14): the same wNAF /
-# Shamir walk as nts.crypto.ec, but each point doubling and each mixed addition is ONE
-# call of a generated kernel (`run` of nts.crypto.p256_viper / p384_viper, or of their
-# plain twins in the tests; tools/gen_ec_field.py) executing a program of Montgomery
-# field operations over a workspace of limb slots. One call per field operation was
-# tried first: the ~1-1.5k instructions of a viper call from Python dominated (1.48x).
+# Shamir walk as nts.crypto.ec, run by a generated kernel (`run` of nts.crypto.p256_viper
+# / p384_viper, or of their plain twins in the tests; tools/gen_ec_field.py) that
+# executes programs of Montgomery field operations over one workspace of limb slots.
+# This module assembles the programs: one call computes a point's odd multiples, one
+# more their affine forms (around a single big-int inversion), and one call runs each
+# slice of the walk, its doublings and additions. A call per doubling or addition cost
+# ~1.2k instructions of call overhead each, the multiples' conversions to big ints and
+# back ~1.9 M a verification.
 #
 # No special cases in the kernel: the formulas are exact while no addition meets an
 # equal or opposite point and no intermediate is infinity. If one does (crafted inputs
@@ -14,16 +17,20 @@ from array import array
 
 from micropython import const
 
+from nts.crypto.modinv import inverse
+
 _BITS = const(13)
 _MASK = const(0x1FFF)
 
-# Programs: 4 bytes per operation (op, d, a, b). Workspace slots: X, Y, Z of the running
-# point, the constants 0 and 1 (Montgomery form), temporaries; LOADT copies a table slot
-# (x or y of the affine point at the call's table offset) into the workspace. LIN folds
-# the small multiples of the formulas into the additions: d = ka a + kb b.
-_END, _MUL, _SQR, _LOADT = 0, 1, 2, 5
+# Operations: 4 bytes (op, d, a, b) over workspace slots; COPY d = a; LIN folds the
+# formulas' small multiples into the additions: d = ka a + kb b; DIG and DBL are the
+# walk's steps (mul_steps), calls of the programs in _SUB.
+_END, _MUL, _SQR, _DIG, _DBL, _COPY = 0, 1, 2, 3, 4, 5
+# Slots: X, Y, Z of the running point, the constants 0 and 1 (Montgomery form),
+# temporaries 5-11 (9 and 10: the affine point an addition adds); the G table (x, y of
+# G, 3G, 5G, ...) from G_TABLE on; a call's own slots after the table (workspace()).
 _X, _Y, _Z, _ZERO, _ONE = 0, 1, 2, 3, 4
-SLOTS = 12
+G_TABLE = 12
 
 
 def _lin(ka, kb):
@@ -47,13 +54,12 @@ _DOUBLE = bytes((
     _lin(4, -1), 7, 7, _X,
     _MUL, 7, 8, 7,
     _SQR, 6, 6, 0,
-    _lin(3, -8), _Y, 7, 6,
-    _END, 0, 0, 0))
+    _lin(3, -8), _Y, 7, 6))
 
-# madd-2004-hmv, Jacobian (X1, Y1, Z1) + affine (x2, +-y2) from the table: Z1Z1 = Z1^2,
+# madd-2004-hmv, Jacobian (X1, Y1, Z1) + affine (x2, y2) in slots 9, 10: Z1Z1 = Z1^2,
 # H = x2 Z1Z1 - X1, r = y2 Z1 Z1Z1 - Y1, HH = H^2, HHH = H HH, V = X1 HH,
 # X3 = r^2 - HHH - 2 V, Y3 = r (V - X3) - Y1 HHH, Z3 = Z1 H: 3 squarings, 8 products.
-_ADD_BODY = (
+_ADD = bytes((
     _SQR, 5, _Z, 0,
     _MUL, 6, 9, 5,
     _MUL, 7, 10, _Z,
@@ -70,16 +76,39 @@ _ADD_BODY = (
     _lin(1, -2), _X, _X, 8,
     _lin(1, -1), 8, 8, _X,
     _MUL, 8, 7, 8,
-    _lin(1, -1), _Y, 8, _Y,
-    _END, 0, 0, 0)
-_ADD_POS = bytes((_LOADT, 9, 0, 0, _LOADT, 10, 1, 0) + _ADD_BODY)
-_ADD_NEG = bytes((_LOADT, 9, 0, 0, _LOADT, 10, 1, 0, _lin(1, -1), 10, _ZERO, 10)
-                 + _ADD_BODY)
-# The running point := the table point (+-), Z = 1.
-_SET_POS = bytes((_LOADT, _X, 0, 0, _LOADT, _Y, 1, 0, _lin(1, 0), _Z, _ONE, _ZERO,
-                  _END, 0, 0, 0))
-_SET_NEG = bytes((_LOADT, _X, 0, 0, _LOADT, 9, 1, 0, _lin(1, -1), _Y, _ZERO, 9,
-                  _lin(1, 0), _Z, _ONE, _ZERO, _END, 0, 0, 0))
+    _lin(1, -1), _Y, 8, _Y))
+_END_OP = bytes(4)
+# The running point := the affine point in slots 9, 10 (+-), Z = 1.
+_Z1 = bytes((_lin(1, 0), _Z, _ONE, _ZERO))
+_SET_POS = bytes((_COPY, _X, 9, 0, _COPY, _Y, 10, 0)) + _Z1
+_SET_NEG = bytes((_COPY, _X, 9, 0, _lin(1, -1), _Y, _ZERO, 10)) + _Z1
+_ADD_NEG = bytes((_lin(1, -1), 10, _ZERO, 10)) + _ADD
+
+
+def _sub():
+    """The programs DIG and DBL call, after a header of their first operations: SET+,
+    SET-, ADD+, ADD-, the doubling."""
+    progs = (_SET_POS, _SET_NEG, _ADD, _ADD_NEG, _DOUBLE)
+    head = bytearray(8)
+    out = [head]
+    at = len(head) // 4
+    for n, p in enumerate(progs):
+        head[n] = at
+        out.append(p + _END_OP)
+        at += len(p) // 4 + 1
+    return b"".join(out)
+
+
+def _from_table(t):
+    """Slots 9, 10 := the table point at slots t, t + 1."""
+    return bytes((_COPY, 9, t, 0, _COPY, 10, t + 1, 0))
+
+
+def _copy3(d, a):
+    return bytes((_COPY, d, a, 0, _COPY, d + 1, a + 1, 0, _COPY, d + 2, a + 2, 0))
+
+
+_SUB = _sub()
 
 
 class Field:
@@ -120,64 +149,93 @@ def load(f, arr, slot):
     return x * f.r_inv % f.p
 
 
-def table(f, points):
-    """Affine points (x, y) as an array of slots x0, y0, x1, y1, ..."""
-    arr = array("i", bytes(8 * f.n * len(points)))
-    for i, (x, y) in enumerate(points):
-        store(f, arr, 2 * i, x)
-        store(f, arr, 2 * i + 1, y)
-    return arr
-
-
-def workspace(f):
-    ws = array("i", bytes(4 * f.n * SLOTS))
+def template(f, g_odd):
+    """The workspace's fixed part as bytes: 1 in its slot and the affine G, 3G, 5G, ...
+    of g_odd from G_TABLE on (made once per curve, copied for each call)."""
+    ws = array("i", bytes(4 * f.n * (G_TABLE + 2 * len(g_odd))))
     store(f, ws, _ONE, 1)
-    return ws
+    for i, (x, y) in enumerate(g_odd):
+        store(f, ws, G_TABLE + 2 * i, x)
+        store(f, ws, G_TABLE + 2 * i + 1, y)
+    return bytes(ws)
 
 
-def odd_multiples(f, run, q_table, count):
-    """Jacobian (X, Y, Z) integer triples of q, 3q, .., (2 count - 1) q for the affine q
-    in q_table: each even multiple doubles a copy of an earlier workspace, each odd one
-    adds q to its predecessor (q of prime order > 2 count: no special case)."""
-    ws = {1: workspace(f)}
-    run(_SET_POS, ws[1], q_table, 0)
+def workspace(f, fixed, slots):
+    """A fresh workspace: the template's bytes, then `slots` zero slots."""
+    return array("i", fixed + bytes(4 * f.n * slots))
+
+
+def odd_slots(count):
+    """Slots odd_multiples needs: the table, then the Jacobian multiples 2..2 count-1,
+    the prefix products of their Z and the inverse."""
+    return 2 * count + 3 * (2 * count - 2) + count
+
+
+def odd_multiples(f, run, ws, t, q, count):
+    """The affine q, 3q, .., (2 count - 1) q (q of prime order > 2 count) as a table at
+    slots t, t + 1, ... of ws: even multiples double an earlier one, odd ones add q;
+    then one inversion for all Z (Montgomery's trick). False if some Z is 0 (a special
+    case, only if q is not on the curve's prime-order group)."""
+    store(f, ws, t, q[0])
+    store(f, ws, t + 1, q[1])
+    jac = t + 2 * count                 # Jacobian m at jac + 3 (m - 2)
+    pre = jac + 3 * (2 * count - 2)     # prefix products: pre + i for 3q .. (2i+3)q
+    inv = pre + count - 1
+    prog = [_from_table(t), _SET_POS]
     for m in range(2, 2 * count):
-        w = array("i", ws[m // 2] if m % 2 == 0 else ws[m - 1])
-        if m % 2 == 0:
-            run(_DOUBLE, w, w, 0)
+        if m % 2:
+            prog.append(_from_table(t) + _ADD)
         else:
-            run(_ADD_POS, w, q_table, 0)
-        ws[m] = w
-    return [(load(f, ws[m], _X), load(f, ws[m], _Y), load(f, ws[m], _Z))
-            for m in range(1, 2 * count, 2)]
+            if m > 2:
+                prog.append(_copy3(_X, jac + 3 * (m // 2 - 2)))
+            prog.append(_DOUBLE)
+        prog.append(_copy3(jac + 3 * (m - 2), _X))
+    for i in range(count - 1):          # i: (2i + 3) q
+        z = jac + 3 * (2 * i + 1) + 2
+        prog.append(bytes((_COPY, pre, z, 0) if i == 0 else (_MUL, pre + i, pre + i - 1, z)))
+    prog.append(_END_OP)
+    run(0, 0, b"".join(prog), ws, bytes(1), _SUB)
+    zz = load(f, ws, pre + count - 2)
+    if zz == 0:
+        return False
+    store(f, ws, inv, inverse(zz, f.p))
+    prog = []
+    for i in range(count - 2, -1, -1):  # walk back: zi = 1 / Z of (2i + 3) q
+        x = jac + 3 * (2 * i + 1)
+        zi = inv
+        if i:
+            prog.append(bytes((_MUL, 5, inv, pre + i - 1, _MUL, inv, inv, x + 2)))
+            zi = 5
+        prog.append(bytes((_SQR, 6, zi, 0, _MUL, t + 2 * i + 2, x, 6,
+                           _MUL, 6, 6, zi, _MUL, t + 2 * i + 3, x + 1, 6)))
+    prog.append(_END_OP)
+    run(0, 0, b"".join(prog), ws, bytes(1), _SUB)
+    return True
 
 
-def mul_steps(f, run, pairs, per_slice):
-    """sum of d_i * P for each (naf, odd-multiples table) in pairs (NAF digit bytes as
-    nts.crypto.ec._wnaf makes them), in slices of per_slice digits: Jacobian (X, Y, Z)
-    as integers mod p, with Z = 0 if the walk met a special case (module comment)."""
-    ws = workspace(f)
-    n2 = 2 * f.n
-    started = False
-    top = 0
-    for naf, _ in pairs:
-        top = max(top, len(naf))
-    for i in range(top - 1, -1, -1):
-        if started:
-            run(_DOUBLE, ws, ws, 0)
-        for naf, tab in pairs:
-            if i < len(naf):
-                d = naf[i]
-                if d:
-                    neg = d >= 128
-                    toff = ((256 - d) >> 1 if neg else d >> 1) * n2
-                    if started:
-                        run(_ADD_NEG if neg else _ADD_POS, ws, tab, toff)
-                    else:
-                        run(_SET_NEG if neg else _SET_POS, ws, tab, toff)
-                        started = True
-        if i % per_slice == 0:
-            yield
-    if not started:
+def mul_steps(f, run, ws, pairs, per_slice):
+    """sum of d_i * P for each (naf, table slot) in pairs (NAF digit bytes as
+    nts.crypto.ec._wnaf makes them; the table of P, 3P, .. in ws), one kernel call per
+    slice of per_slice digits: Jacobian (X, Y, Z) as integers mod p, with Z = 0 if the
+    walk met a special case (module comment). Every slice runs the same program, a
+    doubling and each NAF's digit per position, over that slice's digits in dig (after
+    dig[0], the kernel's "started"): the walk costs Python one call a slice."""
+    dig = bytearray(1 + len(pairs) * per_slice)
+    prog = bytearray()
+    for j in range(per_slice - 1, -1, -1):
+        prog += bytes((_DBL, 0, 0, 0))
+        for n, (_, t) in enumerate(pairs):
+            prog += bytes((_DIG, 0, 1 + n * per_slice + j, t))
+    prog += _END_OP
+    top = max(len(naf) for naf, _ in pairs) - 1
+    for low in range(top - top % per_slice, -1, -per_slice):
+        for n, (naf, _) in enumerate(pairs):
+            at = 1 + n * per_slice
+            chunk = naf[low:low + per_slice]
+            dig[at:at + len(chunk)] = chunk
+            dig[at + len(chunk):at + per_slice] = bytes(per_slice - len(chunk))
+        run(0, 0, prog, ws, dig, _SUB)
+        yield
+    if not dig[0]:
         return (1, 1, 0)
     return (load(f, ws, _X), load(f, ws, _Y), load(f, ws, _Z))
