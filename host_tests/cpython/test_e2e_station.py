@@ -356,7 +356,8 @@ def test_16_answers_calls_during_a_key_exchange_to_a_dead_server(v16, world16):
 
 # --- OCPP 2.0.1 --------------------------------------------------------------------------
 
-ID201 = "CS201"
+# Every character an OCPP identifierString may have, through a real HTTP request line.
+ID201 = "CS201:e2e|*-_=+@mpnts.test"
 
 
 @pytest.fixture(scope="module")
