@@ -24,7 +24,8 @@ An OCPP-J charge point at CSMS_URL/STATION_ID: the CSMS sets the NTS servers and
 the time root CAs, the station syncs and reports its security events. Runs until
 interrupted (exit status 130), then persists its state. Never sets the host clock.
   --csms URL            the CSMS's OCPP-J endpoint, ws:// or wss:// (then --ca)
-  --id STATION_ID       the station's identity, appended to the URL (1..48, no /)
+  --id STATION_ID       the station's identity, appended to the URL: 1..48 of
+                        a-z A-Z 0-9 * - _ = : + | @ . (OCPP identifierString)
   --ocpp VERSION        1.6 (default) or 2.0.1: the subprotocol offered
   --state DIR           settings, certificates, sessions, event queue, logs (created if
                         missing; default ./station-STATION_ID)
@@ -57,9 +58,7 @@ def main(argv):
         for need in ("--csms", "--id"):
             if need not in opts:
                 raise ConfigError(need, "required")
-        ident = opts["--id"]
-        if not ident or "/" in ident or len(ident) > 48:
-            raise ConfigError("--id", "1..48 characters, no /")
+        ident = opts["--id"]     # checked by ChargePoint, which puts it in the URL
         try:
             offset = float(opts.get("--clock-offset", "0"))
         except ValueError:

@@ -109,6 +109,16 @@ def test_station_usage_errors_exit_2_at_once(interp, tmp_path):
     state = str(tmp_path / "never")
     for args, field in ((["--id", "A"], "--csms"), (["--csms", "ws://h/o"], "--id"),
                         (["--csms", "ws://h/o", "--id", "a/b"], "--id"),
+                        # OCPP identifierString, 1..48: a space would break the
+                        # request line, '?' '#' '%' change the URL; non-ASCII.
+                        (["--csms", "ws://h/o", "--id", ""], "--id"),
+                        (["--csms", "ws://h/o", "--id", "A" * 49], "--id"),
+                        (["--csms", "ws://h/o", "--id", "CP 1"], "--id"),
+                        (["--csms", "ws://h/o", "--id", "CP?1"], "--id"),
+                        (["--csms", "ws://h/o", "--id", "CP#1"], "--id"),
+                        (["--csms", "ws://h/o", "--id", "CP%201"], "--id"),
+                        (["--csms", "ws://h/o", "--id", "CP\u00e91"], "--id"),
+                        (["--csms", "ws://h/o", "--id", "CP 1", "--ocpp", "2.0.1"], "--id"),
                         (["--csms", "ws://h/o", "--id", "A", "--clock-offset", "soon"],
                          "--clock-offset"),
                         (["--csms", "ws://h/o", "--id", "A", "--ocpp", "2.0"], "--ocpp"),

@@ -154,14 +154,15 @@ def setting_system_time(p):
     return p["type"] == "SettingSystemTime"
 
 
-def check_stepped(station, csms, ident, count=1):
-    """The station stepped its clock back by the hour and the CSMS heard of it."""
-    step = station.wait("clock_step", timeout=60, count=count)[-1]
+def check_stepped(station, csms, ident, reported=1):
+    """The station (this process) stepped its clock back by the hour and the CSMS heard
+    of it: its `reported`-th SettingSystemTime."""
+    step = station.wait("clock_step", timeout=60)[0]
     assert abs(step["offset_s"] + OFFSET) < 1, step
-    sync = station.wait("sync", lambda e: e["ok"], timeout=30, count=count)[-1]
+    sync = station.wait("sync", lambda e: e["ok"], timeout=30)[0]
     assert abs(sync["offset_s"] + OFFSET) < 1 and len(sync["truechimers"]) == 2, sync
     ev = csms.wait_for(ident, "SecurityEventNotification", setting_system_time, timeout=30,
-                       count=count)[-1]
+                       count=reported)[-1]
     said = re.search(r"\(([-+]\d+\.\d+) s;", ev["techInfo"])
     assert said and abs(float(said.group(1)) + OFFSET) < 1 and ev["timestamp"].endswith("Z"), ev
 
@@ -178,6 +179,63 @@ def check_responsive(world, csms, ident, action, payload):
         time.sleep(0.05)
     assert len(times) >= 5 and max(times) < RESPONSIVE_S, times
     return times
+
+
+def station_ctx(world, version, ident):
+    """Fixture body for one version: a CSMS and a fresh station, as a dict the tests of
+    that version update (a restarted station, a new CSMS); at the end every CSMS it had
+    saw only schema-valid messages."""
+    csms = CSMS(version).start()
+    state = world["tmp"] / ("state" + version.replace(".", ""))
+    ctx = {"version": version, "ident": ident, "state": state, "csms": csms,
+           "station": Station(csms, ident, state, version), "all": [csms]}
+    yield ctx
+    ctx["station"].kill()
+    ctx["csms"].stop()
+    for c in ctx["all"]:
+        assert c.schema_errors == []
+
+
+def check_restart_needs_no_configuration_and_no_key_exchange(ctx, world):
+    """Interrupted and started again on the same --state (an hour off again): the
+    station resumes its configuration and NTS sessions, steps and reports, and neither
+    the CSMS nor a key exchange is needed."""
+    csms, ident = ctx["csms"], ctx["ident"]
+    kes = [ke_count(s) for s in world["servers"]]
+    assert ctx["station"].interrupt() == 130
+    assert ctx["station"].of("stopped")[0]["persisted"] is True
+    n_boot = len(csms.received(ident, "BootNotification"))
+    n_sst = len([p for p in csms.received(ident, "SecurityEventNotification")
+                 if setting_system_time(p)])
+    st = ctx["station"] = Station(csms, ident, ctx["state"], ctx["version"])
+    started = st.wait("engine_started")[0]
+    assert started["resumed_sessions"] == 2 and started["servers"] == 2
+    csms.wait_for(ident, "BootNotification", count=n_boot + 1)
+    check_stepped(st, csms, ident, reported=n_sst + 1)
+    assert [ke_count(s) for s in world["servers"]] == kes
+    assert st.of("config_changed") == []
+
+
+def check_queued_events_arrive_in_order_after_reconnect(ctx, world):
+    """The CSMS goes away; security events happen meanwhile (one server stops answering:
+    the group's first failure, its ErrorLogging being 1, and the server's fifth, the
+    default) and are delivered, in order, to the CSMS that comes back on the same port."""
+    csms, st, ident = ctx["csms"], ctx["station"], ctx["ident"]
+    st.wait("event_delivered", lambda e: e["type"] == "SettingSystemTime")
+    port = csms.port
+    csms.stop()
+    st.wait("disconnected", timeout=20)
+    n_events = len(st.of("security_event"))
+    world["servers"][1].stop()
+    queued = st.wait("security_event", count=n_events + 2, timeout=30)[n_events:]
+    csms2 = ctx["csms"] = CSMS(ctx["version"], port=port).start()
+    ctx["all"].append(csms2)
+    csms2.wait_connected(ident, 30)
+    got = csms2.wait_for(ident, "SecurityEventNotification", count=len(queued), timeout=30)
+    assert [p["type"] for p in got[:len(queued)]] == [e["type"] for e in queued]
+    assert all(p["type"] == "SyncFailing" for p in got[:2]), got
+    stamps = [p["timestamp"] for p in got]
+    assert stamps == sorted(stamps)
 
 
 # --- OCPP 1.6 ----------------------------------------------------------------------------
@@ -201,15 +259,7 @@ def world201(chain, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def v16(world16):
-    world = world16
-    csms = CSMS("1.6").start()
-    st = Station(csms, ID16, world["tmp"] / "state16", "1.6")
-    ctx = {"csms": csms, "station": st, "state": world["tmp"] / "state16", "all": [csms]}
-    yield ctx
-    ctx["station"].kill()
-    ctx["csms"].stop()
-    for c in ctx["all"]:
-        assert c.schema_errors == []
+    yield from station_ctx(world16, "1.6", ID16)
 
 
 def change(csms, key, value):
@@ -288,46 +338,11 @@ def test_16_trigger_heartbeat_and_unknown_action(v16):
 
 
 def test_16_restart_needs_no_configuration_and_no_key_exchange(v16, world16):
-    world = world16
-    csms = v16["csms"]
-    kes = [ke_count(s) for s in world["servers"]]
-    assert v16["station"].interrupt() == 130
-    assert v16["station"].of("stopped")[0]["persisted"] is True
-    n_boot = len(csms.received(ID16, "BootNotification"))
-    n_sst = len(csms.received(ID16, "SecurityEventNotification"))
-    st = v16["station"] = Station(csms, ID16, v16["state"], "1.6")
-    started = st.wait("engine_started")[0]
-    assert started["resumed_sessions"] == 2 and started["servers"] == 2
-    csms.wait_for(ID16, "BootNotification", count=n_boot + 1)
-    step = st.wait("clock_step", timeout=60)[0]
-    assert abs(step["offset_s"] + OFFSET) < 1
-    csms.wait_for(ID16, "SecurityEventNotification", setting_system_time, count=2)
-    assert len(csms.received(ID16, "SecurityEventNotification")) > n_sst
-    assert [ke_count(s) for s in world["servers"]] == kes
-    assert st.of("config_changed") == []
+    check_restart_needs_no_configuration_and_no_key_exchange(v16, world16)
 
 
 def test_16_queued_events_arrive_in_order_after_reconnect(v16, world16):
-    world = world16
-    csms, st = v16["csms"], v16["station"]
-    st.wait("event_delivered", lambda e: e["type"] == "SettingSystemTime")
-    before = len(csms.received(ID16, "SecurityEventNotification"))
-    port = csms.port
-    csms.stop()
-    st.wait("disconnected", timeout=20)
-    # Away from the CSMS, events happen anyway: one server stops answering (ErrorLogging
-    # 1: the first failure of the server and of the group are events).
-    n_events = len(st.of("security_event"))
-    world["servers"][1].stop()
-    queued = st.wait("security_event", count=n_events + 2, timeout=30)[n_events:]
-    csms2 = v16["csms"] = CSMS("1.6", port=port).start()
-    v16["all"].append(csms2)
-    csms2.wait_connected(ID16, 30)
-    got = csms2.wait_for(ID16, "SecurityEventNotification", count=len(queued), timeout=30)
-    assert [p["type"] for p in got[:len(queued)]] == [e["type"] for e in queued]
-    assert all(p["type"] == "SyncFailing" for p in got[:2]), got
-    stamps = [p["timestamp"] for p in got]
-    assert stamps == sorted(stamps)
+    check_queued_events_arrive_in_order_after_reconnect(v16, world16)
 
 
 def test_16_answers_calls_during_a_key_exchange_to_a_dead_server(v16, world16):
@@ -341,19 +356,13 @@ def test_16_answers_calls_during_a_key_exchange_to_a_dead_server(v16, world16):
 
 # --- OCPP 2.0.1 --------------------------------------------------------------------------
 
-ID201 = "CS201"
+# Every character an OCPP identifierString may have, through a real HTTP request line.
+ID201 = "CS201:e2e|*-_=+@mpnts.test"
 
 
 @pytest.fixture(scope="module")
 def v201(world201):
-    world = world201
-    csms = CSMS("2.0.1").start()
-    st = Station(csms, ID201, world["tmp"] / "state201", "2.0.1")
-    ctx = {"csms": csms, "station": st}
-    yield ctx
-    ctx["station"].kill()
-    ctx["csms"].stop()
-    assert csms.schema_errors == []
+    yield from station_ctx(world201, "2.0.1", ID201)
 
 
 def var(comp, name, inst=None, value=None):
@@ -407,8 +416,8 @@ def test_201_csms_installs_root_and_configures(v201, world201):
                     var(S, "NTSKEServerPort", "b", p2), var(S, "RootCAs", "b", GROUP),
                     var(S, "MinInterval", "a", "1"), var(S, "MaxInterval", "a", "2"),
                     var(S, "MinInterval", "b", "1"), var(S, "MaxInterval", "b", "2"),
-                    var(G, "Clients", "legal", "a,b"), var(G, "MinServers", "legal", "2")) == \
-        ["Accepted"] * 12
+                    var(G, "Clients", "legal", "a,b"), var(G, "MinServers", "legal", "2"),
+                    var(G, "ErrorLogging", "legal", "1")) == ["Accepted"] * 13
 
 
 def test_201_invalid_values_rejected_and_change_nothing(v201):
@@ -475,6 +484,14 @@ def test_201_delete_certificate_and_install_again(v201, world201):
     assert csms.call(ID201, "InstallCertificate", req)["status"] == "Accepted"
     assert csms.wait_for(ID201, "SecurityEventNotification",
                          lambda p: p["type"] == "TimeRootCAChanged", count=3)
+
+
+def test_201_restart_needs_no_configuration_and_no_key_exchange(v201, world201):
+    check_restart_needs_no_configuration_and_no_key_exchange(v201, world201)
+
+
+def test_201_queued_events_arrive_in_order_after_reconnect(v201, world201):
+    check_queued_events_arrive_in_order_after_reconnect(v201, world201)
 
 
 def test_201_answers_calls_during_a_key_exchange_to_a_dead_server(v201, world201):

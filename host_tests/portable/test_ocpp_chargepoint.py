@@ -2,7 +2,8 @@
 # a network: a fresh station answers from an empty configuration, starts its engine with
 # the first valid one, queues the change as a security event, answers TriggerMessage
 # with a follow-up and unknown actions with NotImplemented; an installed or deleted time
-# root reaches the running engine's trust store. Its own CALLs over a fake
+# root reaches the running engine's trust store; its identity must be an OCPP
+# identifierString (it goes into the URL), for 1.6 too. Its own CALLs over a fake
 # CSMS: BootNotification until Accepted (retried after the CSMS's interval), then
 # Heartbeat at the interval the CSMS gave. Reconnecting (127.0.0.1, a port nobody
 # serves): the back-off doubles up to backoff_max.
@@ -34,13 +35,13 @@ def _state_dir(tag):
     return base
 
 
-def _station(version, tag, with_fields=False):
+def _station(version, tag, with_fields=False, ident="CP1"):
     """(charge point, its events: kinds, or (kind, fields) with_fields)."""
     skip_in_bundle_heap(NEED_KB)
     from nts.ocpp.chargepoint import ChargePoint
     from rtc.unix import UnixClock
     events = []
-    cp = ChargePoint("ws://127.0.0.1:9/ocpp", "CP1", version, _state_dir(tag), UnixClock(),
+    cp = ChargePoint("ws://127.0.0.1:9/ocpp", ident, version, _state_dir(tag), UnixClock(),
                      emit=lambda kind, fields: events.append((kind, fields) if with_fields
                                                              else kind))
     return cp, events
@@ -114,6 +115,23 @@ def test_an_installed_time_root_reaches_the_running_engine():
     conf, _ = cp._on_call("DeleteCertificate", {"certificateHashData": case["hash"]})
     assert conf == {"status": "Accepted"}
     assert cp.engine.transport.store.anchors("legalTimeCA") == []
+
+
+# The whole OCPP identifierString character set, 48 characters.
+FULL_IDENT = "az09AZ*-_=:+|@." + "x" * 33
+
+
+def test_identity_is_an_identifier_string_for_both_versions():
+    cp, _ = _station("2.0.1", "ident", ident=FULL_IDENT)
+    assert cp.url == "ws://127.0.0.1:9/ocpp/" + FULL_IDENT
+    from nts.errors import ConfigError
+    from nts.ocpp.chargepoint import ChargePoint
+    from rtc.unix import UnixClock
+    for version in ("1.6", "2.0.1"):
+        for bad in ("", FULL_IDENT + "x", "CP 1", "CP/1", "CP?1", "CP\r\n1", "CP\u00e91"):
+            e = raises(ConfigError, ChargePoint, "ws://127.0.0.1:9/ocpp", bad, version,
+                       "build/cp_never", UnixClock())
+            assert e.field == "--id", (version, bad)
 
 
 class FakeCSMS:

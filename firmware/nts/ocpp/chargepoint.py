@@ -17,6 +17,8 @@
 import asyncio
 import os
 
+from micropython import const
+
 from nts.ocpp import wslink
 from nts.ocpp.events import NOTIFIED
 from nts.ocpp.rfc3339 import format_ns
@@ -24,6 +26,22 @@ from nts.ocpp.session import CallError, Refusal, Session
 from nts.platform import ticks_diff, ticks_ms
 
 SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
+# The identity OCPP-J appends to the CSMS URL: an OCPP 2.0.1 identifierString (a-z A-Z
+# 0-9 and these) of at most 48 characters, for 1.6 too. Anything else (a space, '/', '?',
+# '#', '%') would break the HTTP request line or change the path the CSMS sees.
+_IDENT_PUNCT = "*-_=:+|@."
+_IDENT_MAX = const(48)
+
+
+def _check_ident(ident):
+    from nts.errors import ConfigError
+    ok = 0 < len(ident) <= _IDENT_MAX
+    for c in ident:
+        if not ("a" <= c <= "z" or "A" <= c <= "Z" or "0" <= c <= "9" or c in _IDENT_PUNCT):
+            ok = False
+    if not ok:
+        raise ConfigError("--id", "%r: 1..%d characters of a-z A-Z 0-9 %s (OCPP "
+                          "identifierString)" % (ident, _IDENT_MAX, " ".join(_IDENT_PUNCT)))
 
 
 def _mkdir(path):
@@ -63,6 +81,7 @@ class ChargePoint:
         from nts.errors import ConfigError
         if version not in SUBPROTOCOLS:
             raise ConfigError("--ocpp", "1.6 or 2.0.1")
+        _check_ident(ident)
         self.url = url.rstrip("/") + "/" + ident
         # Checked here, not at each reconnect: a URL or CA that cannot work is a usage
         # error, not a CSMS that is away.
