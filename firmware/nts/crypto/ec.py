@@ -17,7 +17,7 @@
 # (tools/benches/boardtime.py: a P-256 digit ~0.24 M unix-port instructions, ~2.6 ms;
 # a P-384 digit ~0.43 M, ~4.7 ms); the set-up yields after each inversion (~0.8 M,
 # ~9 ms at 256 bits) and after the NAFs. On the viper limb kernel (`limb_slice`) a
-# P-256 digit is ~0.07 M, ~0.8 ms, a P-384 digit ~0.15 M, ~1.6 ms: 25 and 12 digits.
+# P-256 digit is ~0.06 M, ~0.65 ms, a P-384 digit ~0.14 M, ~1.5 ms: 25 and 12 digits.
 from nts.crypto import ec_tables
 from nts.crypto.modinv import inverse as _inverse
 from nts.errors import AuthError, ParseError, SignatureError
