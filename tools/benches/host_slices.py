@@ -31,20 +31,14 @@ _ENV = {"NTS_VIPER": "0"}
 _SETUP = """
 from nts import slices
 from nts.crypto import ec, hashes, rsa, x25519
-from support import h, vectors
+from support import h, vectors, yields
 # The limb kernels' first use (compile from source, none on a board; the G table) is
 # set-up, not part of a verify.
 ec._kernel(ec.P256)
 ec._kernel(ec.P384)
 
 def _count(steps):
-    n = 1
-    while True:
-        try:
-            next(steps)
-        except StopIteration:
-            return n
-        n += 1
+    return yields(steps) + 1
 
 def _ecdsa(curve):
     for case in vectors("ecdsa"):
