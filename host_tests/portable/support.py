@@ -25,17 +25,6 @@ def raises(exc_type, fn, *args, **kwargs):
     raise AssertionError("%s did not raise %s" % (getattr(fn, "__name__", fn), exc_type.__name__))
 
 
-def yields(steps):
-    """How often a generator (a *_steps computation) yields before it returns."""
-    n = 0
-    while True:
-        try:
-            next(steps)
-        except StopIteration:
-            return n
-        n += 1
-
-
 def h(s):
     """Hex (whitespace allowed, as RFC vectors are printed) to bytes."""
     return unhexlify("".join(s.split()))

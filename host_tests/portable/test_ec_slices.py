@@ -3,7 +3,8 @@
 # double-scalar multiplication, on both curves and both paths (the limb kernels when
 # viper is on, the big-integer twin otherwise).
 from nts.crypto import ec, hashes
-from support import h, vectors, yields
+from stepcount import yields
+from support import h, vectors
 
 
 def test_verification_runs_inyields():

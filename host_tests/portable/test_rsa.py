@@ -4,7 +4,8 @@
 from nts import slices
 from nts.crypto import hashes, rsa
 from nts.errors import SignatureError
-from support import h, raises, vectors, yields
+from stepcount import yields
+from support import h, raises, vectors
 
 
 def _verify_pkcs1v15(*args, **kwargs):

@@ -31,7 +31,8 @@ _ENV = {"NTS_VIPER": "0"}
 _SETUP = """
 from nts import slices
 from nts.crypto import ec, hashes, rsa, x25519
-from support import h, vectors, yields
+from stepcount import yields
+from support import h, vectors
 # The limb kernels' first use (compile from source, none on a board; the G table) is
 # set-up, not part of a verify.
 ec._kernel(ec.P256)
